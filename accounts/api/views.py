@@ -1,0 +1,148 @@
+from django.contrib.auth import login, logout
+from django.middleware.csrf import get_token
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.api.serializers import ProfileOutputSerializer
+from accounts.selectors import totp_status
+from common.client_ip import client_ip
+from common.openapi import ERROR_RESPONSES
+
+
+class CodeInputSerializer(serializers.Serializer):
+    code = serializers.RegexField(r"^\s*\d{6,8}\s*$", help_text="The 6-digit code from the authenticator app.")
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class CsrfApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        operation_id="auth_csrf",
+        summary="Get a CSRF token (also set as the csrftoken cookie); send it as X-CSRFToken",
+        responses={200: inline_serializer("CsrfToken", {"csrf_token": serializers.CharField()})},
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"csrf_token": get_token(request)})
+
+
+# Login is CSRF-protected too (login CSRF); DRF exempts unauthenticated views, so the decorator brings it back.
+@method_decorator(csrf_protect, name="dispatch")
+class LoginApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+        code = serializers.CharField(required=False, allow_blank=True,
+                                     help_text="Authenticator code; required when 2FA is enabled.")
+
+    @extend_schema(
+        operation_id="auth_login",
+        summary="Log in with email and password (and the 2FA code when enabled); starts a session",
+        request=InputSerializer,
+        responses={200: ProfileOutputSerializer, **ERROR_RESPONSES},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_authenticate(
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
+            code=data.validated_data.get("code"),
+            ip=client_ip(request),
+        )
+        login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(ProfileOutputSerializer(user).data)
+
+
+class LogoutApi(APIView):
+    @extend_schema(operation_id="auth_logout", summary="End the session", request=None,
+                   responses={204: None, **ERROR_RESPONSES})
+    def post(self, request: Request) -> Response:
+        services.user_logged_out(user=request.user, ip=client_ip(request))
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProfileApi(APIView):
+    class UpdateInputSerializer(serializers.Serializer):
+        full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        country = CountryField(required=False, allow_blank=True,
+                               help_text="ISO 3166-1 alpha-2 code, e.g. DE.")
+
+    @extend_schema(operation_id="profile_get", summary="My profile",
+                   responses={200: ProfileOutputSerializer, **ERROR_RESPONSES})
+    def get(self, request: Request) -> Response:
+        return Response(ProfileOutputSerializer(request.user).data)
+
+    @extend_schema(
+        operation_id="profile_update",
+        summary="Change my full name or country of residence (locked once verified)",
+        request=UpdateInputSerializer,
+        responses={200: ProfileOutputSerializer, **ERROR_RESPONSES},
+    )
+    def patch(self, request: Request) -> Response:
+        data = self.UpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.profile_update(user=request.user, ip=client_ip(request), **data.validated_data)
+        return Response(ProfileOutputSerializer(user).data)
+
+
+TotpStatusSerializer = inline_serializer(
+    "TwoFactorStatus", {"enabled": serializers.BooleanField(),
+                        "pending_enrolment": serializers.BooleanField()}
+)
+
+
+class TotpStatusApi(APIView):
+    @extend_schema(operation_id="2fa_status", summary="Is 2FA on, or is an enrolment pending?",
+                   responses={200: TotpStatusSerializer, **ERROR_RESPONSES})
+    def get(self, request: Request) -> Response:
+        state = totp_status(user=request.user)
+        return Response({"enabled": state.enabled, "pending_enrolment": state.pending_enrolment})
+
+
+class TotpEnrolApi(APIView):
+    @extend_schema(
+        operation_id="2fa_enrol",
+        summary="Start 2FA enrolment: an otpauth:// URI and its QR code (SVG) for an authenticator app",
+        request=None,
+        responses={200: inline_serializer("TwoFactorEnrolment", {
+            "otpauth_uri": serializers.CharField(), "qr_svg": serializers.CharField()}),
+            **ERROR_RESPONSES},
+    )
+    def post(self, request: Request) -> Response:
+        enrolment = services.totp_enrol_start(user=request.user)
+        return Response({"otpauth_uri": enrolment.otpauth_uri, "qr_svg": enrolment.qr_svg})
+
+
+class TotpConfirmApi(APIView):
+    @extend_schema(operation_id="2fa_confirm", summary="Confirm enrolment with a code; turns 2FA on",
+                   request=CodeInputSerializer, responses={200: TotpStatusSerializer, **ERROR_RESPONSES})
+    def post(self, request: Request) -> Response:
+        data = CodeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.totp_enrol_confirm(user=request.user, code=data.validated_data["code"],
+                                    ip=client_ip(request))
+        return Response({"enabled": True, "pending_enrolment": False})
+
+
+class TotpDisableApi(APIView):
+    @extend_schema(operation_id="2fa_disable", summary="Turn 2FA off with a valid code",
+                   request=CodeInputSerializer, responses={200: TotpStatusSerializer, **ERROR_RESPONSES})
+    def post(self, request: Request) -> Response:
+        data = CodeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.totp_disable(user=request.user, code=data.validated_data["code"], ip=client_ip(request))
+        return Response({"enabled": False, "pending_enrolment": False})

@@ -1,0 +1,54 @@
+"""The one way to write an activity row."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from activities.models import Activity, ActivityType, Outcome, Source
+
+# Keys that may carry a secret. `record` refuses them, so a careless caller fails in tests, not in production.
+FORBIDDEN_DETAIL_KEYS = frozenset(
+    {"secret", "api_secret", "password", "signature", "code", "otp", "token", "raw_body", "ciphertext"}
+)
+
+
+def _check_details(details: Mapping[str, Any]) -> None:
+    for key, value in details.items():
+        if key.lower() in FORBIDDEN_DETAIL_KEYS:
+            raise ValueError(f"activity details must not carry {key!r}")
+        if isinstance(value, Mapping):
+            _check_details(value)
+
+
+def record(
+    *,
+    user: Any,
+    action: ActivityType | str,
+    ip: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    outcome: Outcome | str = Outcome.OK,
+    source: Source | str = Source.WEB,
+    api_key: str = "",
+    at: datetime | None = None,
+) -> Activity:
+    """Append one activity row for `user`.
+
+    Call it inside the transaction of the change it proves (so a rollback takes the row with it), or after the
+    work for refusals and reads. `details` is a whitelist of JSON-safe facts; it must never hold a secret, code,
+    password or signature (a `ValueError` says so). Writes one row; locks nothing.
+    """
+    action = ActivityType(action)
+    details = dict(details or {})
+    _check_details(details)
+    return Activity.objects.create(
+        user=user,
+        action=action,
+        outcome=Outcome(outcome),
+        source=Source(source),
+        ip=ip or None,
+        api_key=api_key,
+        details=details,
+        created_at=at or timezone.now(),
+    )

@@ -1,0 +1,111 @@
+"""The frontend JSON API's error translator and pagination.
+
+Every error leaves as `{"error": {"code", "message", "details"}, "request_id"}` with a 4xx/5xx status.
+"""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import set_rollback
+
+from common.errors import DomainError, TooManyAttemptsError
+from common.request_id import current_request_id
+
+logger = logging.getLogger(__name__)
+
+# DRF exception class -> stable code. Anything else DRF raises keeps its own `default_code`.
+_DRF_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.ValidationError: "invalid",
+    exceptions.ParseError: "malformed_request",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "error": {"code": code, "message": message, "details": details or {}},
+        "request_id": current_request_id(),
+    }
+
+
+def _validation_message(details: Any) -> str:
+    """One readable sentence from DRF's nested field errors: the first field and its first problem."""
+    if isinstance(details, dict):
+        for field, problems in details.items():
+            first = problems[0] if isinstance(problems, list) and problems else problems
+            if isinstance(first, dict):
+                return _validation_message(first)
+            if field == "non_field_errors":
+                return str(first)
+            return f"{field}: {first}"
+    if isinstance(details, list) and details:
+        return str(details[0])
+    return "Invalid input."
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    headers: dict[str, str] = {}
+    if isinstance(exc, DomainError):
+        if isinstance(exc, TooManyAttemptsError):
+            headers["Retry-After"] = str(exc.retry_after)
+        set_rollback()
+        return Response(
+            error_body(exc.code, exc.message, exc.details), status=exc.http_status, headers=headers
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a programming error: Django logs it and `server_error` answers
+
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+    code = _DRF_CODES.get(type(exc), exc.default_code)
+    if isinstance(exc, exceptions.ValidationError):
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body = error_body(code, _validation_message(details), details)  # type: ignore[arg-type]
+    else:
+        body = error_body(code, str(exc.detail))
+    set_rollback()
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    # No exception text: it may hold data that must not leave the server. The request id finds the log line.
+    return JsonResponse(
+        error_body("server_error", "Internal server error."),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+class NewestFirstCursorPagination(CursorPagination):
+    """Stable newest-first pages: the id breaks ties between rows written in the same microsecond."""
+
+    ordering = ("-created_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500

@@ -1,0 +1,68 @@
+"""Money helpers: one amount field for the whole project, quantizing, and wire formatting.
+
+Rounding: amounts a user asks for are cut (ROUND_DOWN), never rounded up into funds they do not have; fees are
+rounded toward the exchange (ROUND_UP). On SQLite, DECIMAL is stored as REAL: keep money arithmetic in Python
+(`Decimal`), never in SQL (`F()`, `Sum`), so it stays exact on every backend.
+"""
+
+from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
+
+from django.db import models
+
+MAX_DIGITS = 30
+DECIMAL_PLACES = 12
+# The largest amount a field holds, and the most significant digits SQLite's REAL keeps exactly (15).
+MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES) - Decimal(1).scaleb(-DECIMAL_PLACES)
+
+
+class AmountField(models.DecimalField):
+    """A money amount: Decimal with the project-wide precision."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max_digits", MAX_DIGITS)
+        kwargs.setdefault("decimal_places", DECIMAL_PLACES)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):  # type: ignore[no-untyped-def]
+        name, path, args, kwargs = super().deconstruct()
+        if kwargs.get("max_digits") == MAX_DIGITS:
+            del kwargs["max_digits"]
+        if kwargs.get("decimal_places") == DECIMAL_PLACES:
+            del kwargs["decimal_places"]
+        return name, path, args, kwargs
+
+
+def step(places: int) -> Decimal:
+    """The smallest unit at `places` decimals: step(2) == Decimal("0.01")."""
+    return Decimal(1).scaleb(-places)
+
+
+def quantize_down(value: Decimal, places: int) -> Decimal:
+    return value.quantize(step(places), rounding=ROUND_DOWN)
+
+
+def quantize_up(value: Decimal, places: int) -> Decimal:
+    return value.quantize(step(places), rounding=ROUND_UP)
+
+
+def places_of(value: Decimal) -> int:
+    """How many decimals a tick or step has: places_of(Decimal("0.010")) == 2."""
+    normalized = value.normalize()
+    exponent = normalized.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def is_multiple(value: Decimal, unit: Decimal) -> bool:
+    try:
+        return value % unit == 0
+    except InvalidOperation:
+        return False
+
+
+def format_amount(value: Decimal | None, places: int | None = None) -> str | None:
+    """A fixed-point string for the wire (never exponent notation). `places` pads or cuts to that many decimals."""
+    if value is None:
+        return None
+    if places is not None:
+        value = quantize_down(value, places)
+    return format(value, "f")

@@ -1,0 +1,71 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.services import user_create
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`postgres` tests need row locks and real concurrency: they run only on PostgreSQL."""
+    if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); CI runs it")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings: pytest.FixtureRequest) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return "correct horse battery staple"
+
+
+@pytest.fixture
+def user(db: None, password: str):  # type: ignore[no-untyped-def]
+    return user_create(email="trader@example.com", password=password, full_name="Ada Trader",
+                       country="GB")
+
+
+@pytest.fixture
+def other_user(db: None, password: str):  # type: ignore[no-untyped-def]
+    return user_create(email="other@example.com", password=password, full_name="Other Person")
+
+
+@pytest.fixture
+def staff_user(db: None, password: str):  # type: ignore[no-untyped-def]
+    return user_create(email="staff@example.com", password=password, is_staff=True,
+                       is_superuser=True)
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api_client(user) -> APIClient:  # type: ignore[no-untyped-def]
+    """A logged-in session client for `user` (CSRF checks off, as DRF's test client does by default)."""
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def csrf_client() -> APIClient:
+    """A client that enforces CSRF like a browser would."""
+    return APIClient(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
