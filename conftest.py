@@ -32,8 +32,9 @@ def password() -> str:
 
 @pytest.fixture
 def user(db: None, password: str):  # type: ignore[no-untyped-def]
-    return user_create(email="trader@example.com", password=password, full_name="Ada Trader",
-                       country="GB")
+    return user_create(
+        email="trader@example.com", password=password, full_name="Ada Trader", country="GB"
+    )
 
 
 @pytest.fixture
@@ -43,8 +44,9 @@ def other_user(db: None, password: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def staff_user(db: None, password: str):  # type: ignore[no-untyped-def]
-    return user_create(email="staff@example.com", password=password, is_staff=True,
-                       is_superuser=True)
+    return user_create(
+        email="staff@example.com", password=password, is_staff=True, is_superuser=True
+    )
 
 
 @pytest.fixture

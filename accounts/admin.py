@@ -39,22 +39,40 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserCreationForm
     inlines = [TOTPDeviceInline]
     ordering = ("-date_joined",)
-    list_display = ("email", "public_id", "full_name", "country", "verification_level", "is_staff",
-                    "is_active", "date_joined")
+    list_display = (
+        "email",
+        "public_id",
+        "full_name",
+        "country",
+        "verification_level",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    )
     list_filter = ("verification_level", "is_staff", "is_active", "country")
     search_fields = ("email", "public_id", "full_name")
     readonly_fields = ("public_id", "date_joined", "last_login")
     fieldsets = (
         (None, {"fields": ("email", "password", "public_id")}),
         ("Profile", {"fields": ("full_name", "country", "verification_level")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups",
-                                    "user_permissions")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         ("Dates", {"fields": ("date_joined", "last_login")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",),
-                "fields": ("email", "full_name", "country", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "country", "password1", "password2"),
+            },
+        ),
     )
+
+    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
+        return self.inlines if obj is not None else []  # a user being added has no devices yet
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         if not change and not obj.public_id:

@@ -25,7 +25,9 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> "User":
-        from accounts.services import user_create  # the service owns the rules (public id, normalising)
+        from accounts.services import (
+            user_create,
+        )  # the service owns the rules (public id, normalising)
 
         return user_create(email=email, password=password, **fields)
 

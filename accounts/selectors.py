@@ -13,4 +13,6 @@ class TotpStatus:
 
 def totp_status(*, user: User) -> TotpStatus:
     confirmed = set(TOTPDevice.objects.filter(user=user).values_list("confirmed", flat=True))
-    return TotpStatus(enabled=True in confirmed, pending_enrolment=False in confirmed and True not in confirmed)
+    return TotpStatus(
+        enabled=True in confirmed, pending_enrolment=False in confirmed and True not in confirmed
+    )

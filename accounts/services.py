@@ -111,8 +111,13 @@ def user_authenticate(*, email: str, password: str, code: str | None, ip: str | 
         per_ip.fail(ip)
         known = User.objects.filter(email__iexact=email).first()
         if known is not None:
-            record(user=known, action=ActivityType.LOGIN_FAILED, ip=ip, outcome=Outcome.REFUSED,
-                   details={"reason": "wrong_password"})
+            record(
+                user=known,
+                action=ActivityType.LOGIN_FAILED,
+                ip=ip,
+                outcome=Outcome.REFUSED,
+                details={"reason": "wrong_password"},
+            )
         raise InvalidCredentialsError()
     if totp_is_enabled(user=user):
         if not code:
@@ -206,8 +211,13 @@ def _verify(*, user: User, device: TOTPDevice, code: str, ip: str | None, purpos
         return
     per_user.fail(str(user.pk))
     per_ip.fail(ip)
-    record(user=user, action=ActivityType.TWO_FACTOR_FAILED, ip=ip, outcome=Outcome.REFUSED,
-           details={"purpose": purpose})
+    record(
+        user=user,
+        action=ActivityType.TWO_FACTOR_FAILED,
+        ip=ip,
+        outcome=Outcome.REFUSED,
+        details={"purpose": purpose},
+    )
     raise InvalidTotpCodeError()
 
 

@@ -10,8 +10,12 @@ from django.utils import timezone
 
 from activities.models import Activity, ActivityType
 
-PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
-           "90d": timedelta(days=90)}
+PERIODS = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+}
 
 
 class CommaSeparatedChoiceField(forms.MultipleChoiceField):
@@ -39,15 +43,20 @@ class ActivityFilterForm(forms.Form):
 
 class ActivityFilter(django_filters.FilterSet):
     period = django_filters.ChoiceFilter(
-        choices=[(key, key) for key in PERIODS], method="filter_period",
+        choices=[(key, key) for key in PERIODS],
+        method="filter_period",
         help_text="A preset window ending now: 24h, 7d, 30d or 90d.",
     )
     from_ = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label="from",
+        field_name="created_at",
+        lookup_expr="gte",
+        label="from",
         help_text="ISO 8601 datetime; rows at or after it.",
     )
     to = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lte", help_text="ISO 8601 datetime; rows at or before it."
+        field_name="created_at",
+        lookup_expr="lte",
+        help_text="ISO 8601 datetime; rows at or before it.",
     )
     action = ActionFilter(
         choices=ActivityType.choices,
@@ -64,5 +73,7 @@ class ActivityFilter(django_filters.FilterSet):
         # `from` is a Python keyword, so the attribute is `from_`; the query parameter is `from`.
         self.filters["from"] = self.filters.pop("from_")
 
-    def filter_period(self, queryset: QuerySet[Activity], name: str, value: str) -> QuerySet[Activity]:
+    def filter_period(
+        self, queryset: QuerySet[Activity], name: str, value: str
+    ) -> QuerySet[Activity]:
         return queryset.filter(created_at__gte=timezone.now() - PERIODS[value])

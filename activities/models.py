@@ -76,7 +76,9 @@ class Activity(models.Model):
         # serve the cursor (created_at, id) without a sort, whatever the table's size.
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="activity_user_time"),
-            models.Index(fields=["user", "action", "-created_at", "-id"], name="activity_user_action_time"),
+            models.Index(
+                fields=["user", "action", "-created_at", "-id"], name="activity_user_action_time"
+            ),
             models.Index(fields=["ip", "-created_at"], name="activity_ip_time"),
         ]
 

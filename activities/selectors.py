@@ -16,5 +16,10 @@ def activity_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> Que
     base = Activity.objects.filter(user=user).order_by("-created_at", "-id")
     filterset = ActivityFilter(data=filters or {}, queryset=base)
     if not filterset.is_valid():
-        raise ValidationError(filterset.errors)
+        raise ValidationError(
+            {
+                "non_field_errors" if field == "__all__" else field: problems
+                for field, problems in filterset.errors.items()
+            }
+        )
     return filterset.qs

@@ -10,7 +10,17 @@ from activities.models import Activity, ActivityType, Outcome, Source
 
 # Keys that may carry a secret. `record` refuses them, so a careless caller fails in tests, not in production.
 FORBIDDEN_DETAIL_KEYS = frozenset(
-    {"secret", "api_secret", "password", "signature", "code", "otp", "token", "raw_body", "ciphertext"}
+    {
+        "secret",
+        "api_secret",
+        "password",
+        "signature",
+        "code",
+        "otp",
+        "token",
+        "raw_body",
+        "ciphertext",
+    }
 )
 
 

@@ -3,16 +3,21 @@
 Every error leaves as `{"error": {"code", "message", "details"}, "request_id"}` with a 4xx/5xx status.
 """
 
+import base64
+import binascii
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import set_rollback
 
 from common.errors import DomainError, TooManyAttemptsError
@@ -102,10 +107,70 @@ def server_error(request: HttpRequest) -> JsonResponse:
     )
 
 
-class NewestFirstCursorPagination(CursorPagination):
-    """Stable newest-first pages: the id breaks ties between rows written in the same microsecond."""
+class NewestFirstCursorPagination(BasePagination):
+    """Keyset pages over `(created_at, id)`, newest first.
 
-    ordering = ("-created_at", "-id")
+    DRF's CursorPagination positions on the first ordering field alone and uses an offset for ties, so rows that
+    share a timestamp can repeat or go missing across pages when rows are added meanwhile. A cursor that holds both
+    the time and the id of the last row seen is exact, and each page is one index range scan however deep it is.
+    """
+
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
+        self.request = request
+        size = request.query_params.get("page_size", "")
+        self.size = (
+            min(int(size), self.max_page_size)
+            if size.isdigit() and int(size) > 0
+            else self.page_size
+        )
+        cursor = request.query_params.get("cursor")
+        if cursor:
+            created_at, last_id = _decode_cursor(cursor)
+            queryset = queryset.filter(
+                Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=last_id)
+            )
+        rows = list(queryset.order_by("-created_at", "-id")[: self.size + 1])
+        self.has_next = len(rows) > self.size
+        self.page = rows[: self.size]
+        return self.page
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        last = self.page[-1]
+        token = base64.urlsafe_b64encode(
+            f"{last.created_at.isoformat()}|{last.id}".encode()
+        ).decode()
+        return replace_query_param(self.request.build_absolute_uri(), "cursor", token)
+
+    def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
+        return Response({"next": self.get_next_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):  # type: ignore[no-untyped-def]
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "The next page, or null on the last one.",
+                },
+                "results": schema,
+            },
+        }
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        created_at, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        parsed, row_id = datetime.fromisoformat(created_at), int(last_id)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from exc
+    if parsed.tzinfo is None:
+        raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})
+    return parsed, row_id

@@ -14,7 +14,9 @@ class DomainError(Exception):
     http_status: ClassVar[int] = 400
     default_message: ClassVar[str] = "The request was refused."
 
-    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, details: dict[str, Any] | None = None
+    ) -> None:
         self.message = message or self.default_message
         self.details = details or {}
         super().__init__(self.message)

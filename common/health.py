@@ -38,5 +38,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
             results[name] = "failing"
     healthy = all(value == "ok" for value in results.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "failing", "checks": results}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "failing", "checks": results},
+        status=200 if healthy else 503,
     )

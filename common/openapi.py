@@ -9,7 +9,9 @@ ErrorSerializer = inline_serializer(
         "error": inline_serializer(
             name="ErrorBody",
             fields={
-                "code": serializers.CharField(help_text="Stable machine-readable code, e.g. `invalid`."),
+                "code": serializers.CharField(
+                    help_text="Stable machine-readable code, e.g. `invalid`."
+                ),
                 "message": serializers.CharField(help_text="Human-readable, safe to show."),
                 "details": serializers.DictField(help_text="Per-field problems or extra facts."),
             },
@@ -19,7 +21,9 @@ ErrorSerializer = inline_serializer(
 )
 
 ERROR_RESPONSES = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (`invalid`) or a refused action."),
+    400: OpenApiResponse(
+        ErrorSerializer, description="Invalid input (`invalid`) or a refused action."
+    ),
     403: OpenApiResponse(ErrorSerializer, description="Not logged in, or CSRF token missing."),
     429: OpenApiResponse(ErrorSerializer, description="Too many failed attempts; see Retry-After."),
 }

@@ -20,7 +20,12 @@ def demo_user() -> User:
 def seed(stdout: TextIO) -> None:
     demo = demo_user()
     if not User.objects.filter(email=ADMIN_EMAIL).exists():
-        user_create(email=ADMIN_EMAIL, password=ADMIN_PASSWORD, full_name="Demo Admin",
-                    is_staff=True, is_superuser=True)
+        user_create(
+            email=ADMIN_EMAIL,
+            password=ADMIN_PASSWORD,
+            full_name="Demo Admin",
+            is_staff=True,
+            is_superuser=True,
+        )
     stdout.write(f"demo login:  {DEMO_EMAIL} / {DEMO_PASSWORD} (public id {demo.public_id})")
     stdout.write(f"admin login: {ADMIN_EMAIL} / {ADMIN_PASSWORD} at /admin/")

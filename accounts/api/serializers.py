@@ -10,8 +10,15 @@ class ProfileOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["public_id", "email", "full_name", "country", "verification_level",
-                  "two_factor_enabled", "date_joined"]
+        fields = [
+            "public_id",
+            "email",
+            "full_name",
+            "country",
+            "verification_level",
+            "two_factor_enabled",
+            "date_joined",
+        ]
         read_only_fields = fields
 
     def get_two_factor_enabled(self, user: User) -> bool:

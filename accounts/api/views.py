@@ -2,7 +2,7 @@ from django.contrib.auth import login, logout
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
-from django_countries.serializer_fields import CountryField
+from django_countries import countries
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -17,8 +17,27 @@ from common.client_ip import client_ip
 from common.openapi import ERROR_RESPONSES
 
 
+class CountryCodeField(serializers.CharField):
+    """An ISO 3166-1 alpha-2 code, case-insensitive; blank clears it. Alpha-3 and numeric codes are refused."""
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("help_text", "ISO 3166-1 alpha-2 code, e.g. DE; empty to clear.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
+        code = super().to_internal_value(data).strip().upper()
+        if code and (len(code) != 2 or code not in countries):
+            raise serializers.ValidationError(
+                f"'{code}' is not an ISO 3166-1 alpha-2 country code."
+            )
+        return code
+
+
 class CodeInputSerializer(serializers.Serializer):
-    code = serializers.RegexField(r"^\s*\d{6,8}\s*$", help_text="The 6-digit code from the authenticator app.")
+    code = serializers.RegexField(
+        r"^\s*\d{6,8}\s*$", help_text="The 6-digit code from the authenticator app."
+    )
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -44,8 +63,11 @@ class LoginApi(APIView):
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
-        code = serializers.CharField(required=False, allow_blank=True,
-                                     help_text="Authenticator code; required when 2FA is enabled.")
+        code = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            help_text="Authenticator code; required when 2FA is enabled.",
+        )
 
     @extend_schema(
         operation_id="auth_login",
@@ -67,8 +89,12 @@ class LoginApi(APIView):
 
 
 class LogoutApi(APIView):
-    @extend_schema(operation_id="auth_logout", summary="End the session", request=None,
-                   responses={204: None, **ERROR_RESPONSES})
+    @extend_schema(
+        operation_id="auth_logout",
+        summary="End the session",
+        request=None,
+        responses={204: None, **ERROR_RESPONSES},
+    )
     def post(self, request: Request) -> Response:
         services.user_logged_out(user=request.user, ip=client_ip(request))
         logout(request._request)
@@ -78,11 +104,13 @@ class LogoutApi(APIView):
 class ProfileApi(APIView):
     class UpdateInputSerializer(serializers.Serializer):
         full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-        country = CountryField(required=False, allow_blank=True,
-                               help_text="ISO 3166-1 alpha-2 code, e.g. DE.")
+        country = CountryCodeField(required=False)
 
-    @extend_schema(operation_id="profile_get", summary="My profile",
-                   responses={200: ProfileOutputSerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        operation_id="profile_get",
+        summary="My profile",
+        responses={200: ProfileOutputSerializer, **ERROR_RESPONSES},
+    )
     def get(self, request: Request) -> Response:
         return Response(ProfileOutputSerializer(request.user).data)
 
@@ -95,19 +123,24 @@ class ProfileApi(APIView):
     def patch(self, request: Request) -> Response:
         data = self.UpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.profile_update(user=request.user, ip=client_ip(request), **data.validated_data)
+        user = services.profile_update(
+            user=request.user, ip=client_ip(request), **data.validated_data
+        )
         return Response(ProfileOutputSerializer(user).data)
 
 
 TotpStatusSerializer = inline_serializer(
-    "TwoFactorStatus", {"enabled": serializers.BooleanField(),
-                        "pending_enrolment": serializers.BooleanField()}
+    "TwoFactorStatus",
+    {"enabled": serializers.BooleanField(), "pending_enrolment": serializers.BooleanField()},
 )
 
 
 class TotpStatusApi(APIView):
-    @extend_schema(operation_id="2fa_status", summary="Is 2FA on, or is an enrolment pending?",
-                   responses={200: TotpStatusSerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        operation_id="2fa_status",
+        summary="Is 2FA on, or is an enrolment pending?",
+        responses={200: TotpStatusSerializer, **ERROR_RESPONSES},
+    )
     def get(self, request: Request) -> Response:
         state = totp_status(user=request.user)
         return Response({"enabled": state.enabled, "pending_enrolment": state.pending_enrolment})
@@ -118,9 +151,13 @@ class TotpEnrolApi(APIView):
         operation_id="2fa_enrol",
         summary="Start 2FA enrolment: an otpauth:// URI and its QR code (SVG) for an authenticator app",
         request=None,
-        responses={200: inline_serializer("TwoFactorEnrolment", {
-            "otpauth_uri": serializers.CharField(), "qr_svg": serializers.CharField()}),
-            **ERROR_RESPONSES},
+        responses={
+            200: inline_serializer(
+                "TwoFactorEnrolment",
+                {"otpauth_uri": serializers.CharField(), "qr_svg": serializers.CharField()},
+            ),
+            **ERROR_RESPONSES,
+        },
     )
     def post(self, request: Request) -> Response:
         enrolment = services.totp_enrol_start(user=request.user)
@@ -128,21 +165,32 @@ class TotpEnrolApi(APIView):
 
 
 class TotpConfirmApi(APIView):
-    @extend_schema(operation_id="2fa_confirm", summary="Confirm enrolment with a code; turns 2FA on",
-                   request=CodeInputSerializer, responses={200: TotpStatusSerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        operation_id="2fa_confirm",
+        summary="Confirm enrolment with a code; turns 2FA on",
+        request=CodeInputSerializer,
+        responses={200: TotpStatusSerializer, **ERROR_RESPONSES},
+    )
     def post(self, request: Request) -> Response:
         data = CodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.totp_enrol_confirm(user=request.user, code=data.validated_data["code"],
-                                    ip=client_ip(request))
+        services.totp_enrol_confirm(
+            user=request.user, code=data.validated_data["code"], ip=client_ip(request)
+        )
         return Response({"enabled": True, "pending_enrolment": False})
 
 
 class TotpDisableApi(APIView):
-    @extend_schema(operation_id="2fa_disable", summary="Turn 2FA off with a valid code",
-                   request=CodeInputSerializer, responses={200: TotpStatusSerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        operation_id="2fa_disable",
+        summary="Turn 2FA off with a valid code",
+        request=CodeInputSerializer,
+        responses={200: TotpStatusSerializer, **ERROR_RESPONSES},
+    )
     def post(self, request: Request) -> Response:
         data = CodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.totp_disable(user=request.user, code=data.validated_data["code"], ip=client_ip(request))
+        services.totp_disable(
+            user=request.user, code=data.validated_data["code"], ip=client_ip(request)
+        )
         return Response({"enabled": False, "pending_enrolment": False})

@@ -9,19 +9,28 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from activities.api.serializers import ActivityOutputSerializer
 from activities.models import Activity, ActivityType
 from activities.selectors import activity_list
-from activities.api.serializers import ActivityOutputSerializer
 from common.api import NewestFirstCursorPagination
 from common.openapi import ERROR_RESPONSES
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("period", str, enum=["24h", "7d", "30d", "90d"],
-                     description="A preset window ending now. Not together with from/to."),
+    OpenApiParameter(
+        "period",
+        str,
+        enum=["24h", "7d", "30d", "90d"],
+        description="A preset window ending now. Not together with from/to.",
+    ),
     OpenApiParameter("from", OpenApiTypes.DATETIME, description="ISO 8601; rows at or after it."),
     OpenApiParameter("to", OpenApiTypes.DATETIME, description="ISO 8601; rows at or before it."),
-    OpenApiParameter("action", str, many=True, enum=ActivityType.values,
-                     description="Action types, repeated or comma-separated."),
+    OpenApiParameter(
+        "action",
+        str,
+        many=True,
+        enum=ActivityType.values,
+        description="Action types, repeated or comma-separated.",
+    ),
 ]
 
 
@@ -34,10 +43,17 @@ def _csv_rows(rows: Iterator[Activity]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(["time", "action", "outcome", "source", "ip", "api_key", "details"])
     for row in rows:
-        yield writer.writerow([
-            row.created_at.isoformat(), row.action, row.outcome, row.source, row.ip or "",
-            row.api_key, json.dumps(row.details, sort_keys=True),
-        ])
+        yield writer.writerow(
+            [
+                row.created_at.isoformat(),
+                row.action,
+                row.outcome,
+                row.source,
+                row.ip or "",
+                row.api_key,
+                json.dumps(row.details, sort_keys=True),
+            ]
+        )
 
 
 class ActivityListApi(APIView):
@@ -45,9 +61,11 @@ class ActivityListApi(APIView):
 
     @extend_schema(
         operation_id="activities_list",
-        parameters=[*FILTER_PARAMETERS,
-                    OpenApiParameter("cursor", str, description="Opaque cursor from next/previous."),
-                    OpenApiParameter("page_size", int, description="Rows per page (max 500).")],
+        parameters=[
+            *FILTER_PARAMETERS,
+            OpenApiParameter("cursor", str, description="Opaque cursor from next/previous."),
+            OpenApiParameter("page_size", int, description="Rows per page (max 500)."),
+        ],
         responses={200: ActivityOutputSerializer(many=True), **ERROR_RESPONSES},
         summary="My account activities, newest first",
     )
@@ -62,8 +80,10 @@ class ActivityExportApi(APIView):
     @extend_schema(
         operation_id="activities_export_csv",
         parameters=FILTER_PARAMETERS,
-        responses={200: OpenApiResponse(OpenApiTypes.STR, description="text/csv, streamed"),
-                   **ERROR_RESPONSES},
+        responses={
+            200: OpenApiResponse(OpenApiTypes.STR, description="text/csv, streamed"),
+            **ERROR_RESPONSES,
+        },
         summary="My account activities as CSV (same filters), streamed",
     )
     def get(self, request: Request) -> StreamingHttpResponse:

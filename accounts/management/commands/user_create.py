@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--password", required=True)
         parser.add_argument("--full-name", default="")
         parser.add_argument("--country", default="", help="ISO 3166-1 alpha-2 code")
-        parser.add_argument("--staff", action="store_true", help="staff and superuser (admin access)")
+        parser.add_argument(
+            "--staff", action="store_true", help="staff and superuser (admin access)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

@@ -1,0 +1,45 @@
+import factory
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User, VerificationLevel, new_public_id
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    public_id = factory.LazyFunction(new_public_id)
+    full_name = factory.Faker("name")
+    country = "DE"
+    verification_level = VerificationLevel.NONE
+    password = factory.django.Password("correct horse battery staple")
+
+    class Params:
+        verified = factory.Trait(verification_level=VerificationLevel.VERIFIED)
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(UserFactory)
+    name = "Authenticator app"
+    confirmed = True
+
+
+def totp_code(device: TOTPDevice, *, offset_steps: int = 0) -> str:
+    """The code the user's authenticator shows now (or `offset_steps` windows away)."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + offset_steps * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def fresh_totp_code(device: TOTPDevice) -> str:
+    """A valid code even if this window's code was already used (replays are refused by design)."""
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    return totp_code(device)

@@ -1,0 +1,92 @@
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import TOTPDeviceFactory
+from activities.tests.factories import ActivityFactory
+
+ADMIN_PAGES = [
+    "admin:accounts_user_changelist",
+    "admin:activities_activity_changelist",
+]
+
+
+@pytest.mark.parametrize("name", ADMIN_PAGES)
+def test_admin_pages_answer_staff(client, staff_user, user, name):
+    ActivityFactory(user=user)
+    client.force_login(staff_user)
+
+    assert client.get(reverse(name)).status_code == 200
+
+
+@pytest.mark.parametrize("name", ADMIN_PAGES)
+def test_admin_pages_redirect_others_to_login(client, user, name):
+    client.force_login(user)
+
+    response = client.get(reverse(name))
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_user_page_shows_profile_and_2fa_devices_but_not_the_totp_key(client, staff_user, user):
+    device = TOTPDeviceFactory(user=user)
+    client.force_login(staff_user)
+
+    page = client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
+
+    assert user.public_id in page
+    assert "Authenticator app" in page
+    assert device.key not in page
+
+
+def test_activities_are_read_only_in_the_admin(client, staff_user, user):
+    row = ActivityFactory(user=user)
+    client.force_login(staff_user)
+
+    change = client.post(
+        reverse("admin:activities_activity_change", args=[row.pk]), {"action": "x"}
+    )
+    delete = client.post(
+        reverse("admin:activities_activity_delete", args=[row.pk]), {"post": "yes"}
+    )
+
+    assert change.status_code == 403
+    assert delete.status_code == 403
+    row.refresh_from_db()
+    assert row.action == "auth.login"
+
+
+def test_activity_admin_searches_by_email_and_ip_and_filters_by_action(
+    client, staff_user, user, other_user
+):
+    ActivityFactory(user=user, ip="198.51.100.1")
+    ActivityFactory(user=other_user, ip="198.51.100.2", action="auth.logout")
+    client.force_login(staff_user)
+    url = reverse("admin:activities_activity_changelist")
+
+    by_email = client.get(url, {"q": user.email}).context["cl"].result_count
+    by_ip = client.get(url, {"q": "198.51.100.2"}).context["cl"].result_count
+    by_action = client.get(url, {"action__exact": "auth.logout"}).context["cl"].result_count
+
+    assert (by_email, by_ip, by_action) == (1, 1, 1)
+
+
+def test_staff_can_add_a_user_in_the_admin(client, staff_user):
+    from accounts.models import User
+
+    client.force_login(staff_user)
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "new@example.com",
+            "full_name": "New",
+            "country": "NL",
+            "password1": "a-long-password-123",
+            "password2": "a-long-password-123",
+            "usable_password": "true",
+        },
+    )
+
+    assert response.status_code == 302, response.content[:2000]
+    created = User.objects.get(email="new@example.com")
+    assert created.public_id.startswith("up")
