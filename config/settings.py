@@ -40,7 +40,9 @@ def secret(name: str, *, dev_default: str | None = None) -> str:
 # (docker-compose.yml and .env.example do), which also turns on the fail-fast checks for secrets.
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = secret("DJANGO_SECRET_KEY", dev_default="dev-only-insecure-secret-key-change-me")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
 # Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges). Anyone else's header is ignored.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
@@ -203,7 +205,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 if DEBUG:
-    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
+        "rest_framework.renderers.BrowsableAPIRenderer"
+    )
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Exchange account API",
@@ -240,3 +244,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# --- App settings -----------------------------------------------------------------------------------
+# Each app's tunables live in its own section below, namespaced by the app (read at call time through
+# django.conf.settings, so tests can override them).
