@@ -7,6 +7,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.services import user_create
+from config.celery import app as celery_app
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -23,6 +24,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _fast_and_isolated(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():  # type: ignore[no-untyped-def]
+    """Tasks run in-process, also when REDIS_URL makes the project default a real broker.
+
+    A test that needs a real worker switches this off itself. With `namespace="CELERY"` the conf answers from
+    the CELERY_-prefixed name; setting `task_always_eager` would silently change nothing.
+    """
+    previous = celery_app.conf.CELERY_TASK_ALWAYS_EAGER
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 @pytest.fixture

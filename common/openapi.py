@@ -1,5 +1,6 @@
 """OpenAPI pieces shared by every frontend endpoint: the error envelope, documented once."""
 
+from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -27,3 +28,17 @@ ERROR_RESPONSES = {
     403: OpenApiResponse(ErrorSerializer, description="Not logged in, or CSRF token missing."),
     429: OpenApiResponse(ErrorSerializer, description="Too many failed attempts; see Retry-After."),
 }
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Names nested serializers after their view (`LoginApi.InputSerializer` -> `LoginApiInput`).
+
+    Views keep their `InputSerializer` / `OutputSerializer` nested (HackSoft style); without this every app's
+    `InputSerializer` would claim the same component name and overwrite the others in the schema.
+    """
+
+    def get_serializer_name(self, serializer: serializers.BaseSerializer, direction: str) -> str:
+        qualname = type(serializer).__qualname__
+        if "." in qualname and "<locals>" not in qualname:
+            return qualname.replace(".", "")
+        return super().get_serializer_name(serializer, direction)

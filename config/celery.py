@@ -11,4 +11,13 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Periodic work (run by `celery beat`). Apps add their schedules here, next to each other.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Recompute every trader's cached 30-day volume and prune old volume buckets.
+    "fees-volume-refresh": {"task": "fees.volume_refresh_task", "schedule": 600.0},
+    # Expire due GTD orders (the engine also skips them at match time) and trigger waiting stop orders.
+    "trading-orders-expire-due": {
+        "task": "trading.orders_expire_due_task",
+        "schedule": float(os.environ.get("TRADING_EXPIRY_INTERVAL_S", "5")),
+    },
+    "trading-stops-trigger": {"task": "trading.stops_trigger_task", "schedule": 30.0},
+}

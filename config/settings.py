@@ -63,6 +63,12 @@ INSTALLED_APPS = [
     # Project apps
     "accounts",
     "activities",
+    "conditions",
+    "fees",
+    "ledger",
+    "trading",
+    "apikeys",
+    "gateway",
     "demo",
 ]
 
@@ -119,7 +125,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.RedisCache",  # Django's, reusing its client (common/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="exch"),
         }
@@ -200,7 +206,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "common.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -219,6 +225,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"ApiKeyStatusEnum": ["active", "inactive"]},
 }
 
 # --- Logging ----------------------------------------------------------------------------------------
@@ -248,3 +255,76 @@ LOGGING = {
 # --- App settings -----------------------------------------------------------------------------------
 # Each app's tunables live in its own section below, namespaced by the app (read at call time through
 # django.conf.settings, so tests can override them).
+
+# --- API keys (apikeys) -----------------------------------------------------------------------------
+# AES-GCM keys for API secrets at rest: comma-separated base64 of 32 random bytes each; the first encrypts,
+# all decrypt (rotation: prepend a new key, run `manage.py apikey_reencrypt`, then drop the old one).
+# Make one with: python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"
+
+
+def _aes_keys(value: str) -> list[str]:
+    import base64
+
+    keys = [part.strip() for part in value.split(",") if part.strip()]
+    try:
+        valid = bool(keys) and all(len(base64.b64decode(key, validate=True)) == 32 for key in keys)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ImproperlyConfigured(
+            "API_KEY_ENCRYPTION_KEYS must be comma-separated base64 encodings of 32 random bytes each."
+        )
+    return keys
+
+
+# The fixed development key is used only while DEBUG is on; never for real secrets.
+API_KEY_ENCRYPTION_KEYS = _aes_keys(
+    secret("API_KEY_ENCRYPTION_KEYS", dev_default="ZGV2LW9ubHktYXBpLWtleS1lbmNyeXB0aW9uLWtleSE=")
+)
+API_KEY_MAX_PER_USER = env.int("API_KEY_MAX_PER_USER", default=20)
+API_KEY_WHITELIST_MAX = env.int("API_KEY_WHITELIST_MAX", default=30)
+API_KEY_ACTIVATION_CODE_TTL_S = env.int("API_KEY_ACTIVATION_CODE_TTL_S", default=600)
+API_KEY_ACTIVATION_MAX_ATTEMPTS = env.int("API_KEY_ACTIVATION_MAX_ATTEMPTS", default=5)
+# The gateway's key lookup cache (shared by every process through the cache): how long a key's state is kept,
+# how long a change forces readers to the database, how long an unknown key id is remembered.
+API_KEY_AUTH_CACHE_TTL_S = env.int("API_KEY_AUTH_CACHE_TTL_S", default=300)
+API_KEY_AUTH_CACHE_TOMBSTONE_S = env.int("API_KEY_AUTH_CACHE_TOMBSTONE_S", default=30)
+API_KEY_AUTH_CACHE_UNKNOWN_S = env.int("API_KEY_AUTH_CACHE_UNKNOWN_S", default=5)
+# The file-based email backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend) writes here.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent_emails"))
+
+# --- Gateway (CEX.IO Spot Trading REST protocol) ------------------------------------------------------
+# Allowed skew between X-AGGR-TIMESTAMP and server time, in seconds (either way).
+GATEWAY_TIMESTAMP_WINDOW_S = env.int("GATEWAY_TIMESTAMP_WINDOW_S", default=20)
+# Points per calendar minute: per API key for signed calls, per client IP for public calls.
+GATEWAY_RATE_LIMIT_PRIVATE = env.int("GATEWAY_RATE_LIMIT_PRIVATE", default=200)
+GATEWAY_RATE_LIMIT_PUBLIC = env.int("GATEWAY_RATE_LIMIT_PUBLIC", default=100)
+# Larger request bodies are refused with 413 before they are read.
+GATEWAY_MAX_BODY_BYTES = env.int("GATEWAY_MAX_BODY_BYTES", default=64 * 1024)
+# A key's last-used time and IP are written at most this often per key and process.
+GATEWAY_TOUCH_INTERVAL_S = env.int("GATEWAY_TOUCH_INTERVAL_S", default=60)
+
+# --- Trading conditions and fees (conditions/, fees/) -----------------------------------------------
+# The flat fee (percent; "0.25" = 0.25 %) charged while no default fee schedule exists.
+FEES_FALLBACK_MAKER_PERCENT = env.str("FEES_FALLBACK_MAKER_PERCENT", default="0.25")
+FEES_FALLBACK_TAKER_PERCENT = env.str("FEES_FALLBACK_TAKER_PERCENT", default="0.25")
+# The volume that picks a fee tier: the last N UTC days, today included.
+FEES_VOLUME_WINDOW_DAYS = env.int("FEES_VOLUME_WINDOW_DAYS", default=30)
+# How long a user's cached 30-day volume lives; the beat task (fees.volume_refresh_task) rewrites it sooner.
+FEES_VOLUME_CACHE_S = env.int("FEES_VOLUME_CACHE_S", default=3600)
+# Daily volume buckets older than this are deleted by the beat task (never fewer than the window).
+FEES_VOLUME_RETENTION_DAYS = env.int("FEES_VOLUME_RETENTION_DAYS", default=90)
+
+# --- Ledger (ledger) --------------------------------------------------------------------------------
+# Spot accounts per user, the main account included (the protocol's default is 5).
+LEDGER_MAX_ACCOUNTS_PER_USER = env.int("LEDGER_MAX_ACCOUNTS_PER_USER", default=5)
+
+# --- Trading (trading) ------------------------------------------------------------------------------
+# Open orders per sub-account and pair (the protocol's default limit is 20 active orders).
+TRADING_MAX_OPEN_ORDERS = env.int("TRADING_MAX_OPEN_ORDERS", default=20)
+# How long a clientOrderId stays bound to its order (a repeat returns that order); reusable afterwards.
+TRADING_CLIENT_ORDER_ID_TTL_S = env.int("TRADING_CLIENT_ORDER_ID_TTL_S", default=24 * 3600)
+# do_my_new_order's `timestamp` (client time) must be this close to server time, or the order is rejected.
+TRADING_CLIENT_TIMESTAMP_WINDOW_S = env.int("TRADING_CLIENT_TIMESTAMP_WINDOW_S", default=30)
+# How often the beat task expires due GTD orders and triggers pending stop orders.
+TRADING_EXPIRY_INTERVAL_S = env.float("TRADING_EXPIRY_INTERVAL_S", default=5.0)

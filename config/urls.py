@@ -11,6 +11,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("activities.api.urls")),
+    path("api/v1/", include("ledger.api.urls")),
+    path("api/v1/", include("conditions.api.urls")),
+    path("api/v1/", include("fees.api.urls")),
+    path("api/v1/", include("apikeys.api.urls")),
+    path("api/v1/", include("trading.api.urls")),
+    path("api/spot/", include("gateway.urls")),
 ]
 
 handler404 = "common.api.not_found"

@@ -104,3 +104,14 @@ def test_openapi_schema_documents_every_frontend_endpoint_and_its_errors(client,
 
 def test_swagger_ui_is_served(client, db):
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_openapi_schema_is_valid_and_free_of_warnings(db, tmp_path):
+    from django.core.management import call_command
+
+    # --fail-on-warn turns component name clashes (which silently drop serializers) into a failure.
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml")
+    )
+
+    assert (tmp_path / "schema.yml").stat().st_size > 10_000

@@ -8,6 +8,10 @@ from django.core.management.base import BaseCommand
 # Each module has `seed(stdout) -> None`; order matters (users before their keys, currencies before pairs).
 SEEDERS = [
     "demo.users",
+    "demo.market",
+    "demo.funds",
+    "demo.market_maker",
+    "demo.apikeys",
 ]
 
 

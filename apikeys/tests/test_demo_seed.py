@@ -1,0 +1,48 @@
+from io import StringIO
+
+from django.core.management import call_command
+
+from apikeys.models import ApiKey
+from apikeys.selectors import api_key_get_for_auth
+from demo.apikeys import DEMO_KEY_ID, DEMO_KEY_SECRET
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _key_line(output: str) -> str:
+    return next(line for line in output.splitlines() if line.startswith("demo API key:"))
+
+
+def test_outside_debug_the_demo_key_is_random_and_its_secret_printed_only_once(db, settings):
+    settings.DEBUG = False
+    first, second = _seed(), _seed()
+
+    key = ApiKey.objects.get(user__email="demo@example.com", name="Demo bot key")
+    assert key.is_active
+    assert key.permissions == ["read", "trade", "funds_internal", "funds_wallet"]
+    assert key.public_id != DEMO_KEY_ID
+    secret = _key_line(first).split("secret: ")[1].strip()
+    assert api_key_get_for_auth(public_id=key.public_id).secret == secret.encode()
+    assert secret not in second
+    assert "apikey_create demo@example.com" in second
+    assert ApiKey.objects.count() == 1
+
+
+def test_in_the_embedded_mode_the_demo_key_is_the_documented_one(db, settings):
+    settings.DEBUG = True
+    first, second = _seed(), _seed()
+
+    auth = api_key_get_for_auth(public_id=DEMO_KEY_ID)
+    assert auth is not None
+    assert auth.is_active
+    assert auth.secret == DEMO_KEY_SECRET.encode()
+    assert (
+        _key_line(first)
+        == _key_line(second)
+        == (f"demo API key: {DEMO_KEY_ID}  secret: {DEMO_KEY_SECRET}")
+    )
+    assert ApiKey.objects.count() == 1

@@ -1,0 +1,210 @@
+"""A live demo market: a market-maker user quotes a ladder of bids and asks on every pair around a reference
+price, and a noise trader now and then takes some of it, so a new user sees a book, a ticker and candles, and
+their own orders fill.
+
+`seed(stdout)` (run by `make run` through seed_demo) creates both users once, funds their sub-accounts through
+the ledger (wallet credit, then a wallet transfer, each done once) and quotes every pair that has no market-maker
+orders yet. `run(...)` (the `market_maker` management command) keeps the market moving: each round the reference
+price drifts a little (a random walk pulled back toward the currencies' USD rates), the ladder is re-quoted
+around it, and with some probability the noise trader sends a small market order.
+"""
+
+import math
+import random
+import time
+from collections.abc import Callable
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from typing import TextIO
+
+from accounts.models import User
+from accounts.services import user_create
+from activities.models import Source
+from conditions.models import Currency, Pair, PairStatus
+from ledger import services as ledger
+from ledger.models import JournalTransaction, TransactionType
+from trading.models import OPEN, Order, PairState, Side
+from trading.services import order_cancel_all, order_place
+
+MAKER_EMAIL = "marketmaker@example.com"
+TAKER_EMAIL = "noisetrader@example.com"
+ACCOUNT = "mm"
+NOTE = "Market maker funds"
+FUNDS_USD = Decimal("5000000")  # per currency, in USD
+LEVELS = 5
+LEVEL_STEP = Decimal("0.0008")  # 0.08 % between levels
+LEVEL_USD = Decimal("800")  # the best level's size in USD; deeper levels are larger
+DRIFT = 0.0015  # per round, relative
+PULL = 0.02  # per round, back toward the USD-rate reference
+
+SYSTEM = {"source": Source.SYSTEM}
+
+
+def _user(email: str, name: str) -> User:
+    return User.objects.filter(email=email).first() or user_create(
+        email=email, password=None, full_name=name
+    )
+
+
+def _fund(user: User) -> None:
+    credited = set(
+        JournalTransaction.objects.filter(
+            user=user, type=TransactionType.EXTERNAL_CREDIT, description=NOTE
+        ).values_list("details__currency", flat=True)
+    )
+    moved = set(
+        JournalTransaction.objects.filter(
+            user=user, type=TransactionType.WALLET_DEPOSIT, client_tx_id__startswith="mm-seed-"
+        ).values_list("client_tx_id", flat=True)
+    )
+    ledger.account_create(user=user, name=ACCOUNT, **SYSTEM)
+    for currency in Currency.objects.exclude(usd_rate=None).exclude(wallet_precision=None):
+        places = min(currency.precision, currency.wallet_precision or 0)
+        amount = (FUNDS_USD / currency.usd_rate).quantize(Decimal(1).scaleb(-places), ROUND_DOWN)
+        if currency.code not in credited:
+            ledger.wallet_credit(user=user, currency=currency.code, amount=amount, note=NOTE)
+        if f"mm-seed-{currency.code}" not in moved:
+            ledger.transfer_from_wallet(
+                user=user,
+                account=ACCOUNT,
+                currency=currency.code,
+                amount=amount,
+                client_tx_id=f"mm-seed-{currency.code}",
+                **SYSTEM,
+            )
+
+
+def fair_price(pair: Pair) -> Decimal | None:
+    """The reference from the currencies' USD rates (ETH-BTC = ETH's rate / BTC's)."""
+    if not pair.base.usd_rate or not pair.quote.usd_rate:
+        return None
+    return pair.base.usd_rate / pair.quote.usd_rate
+
+
+def current_reference(pair: Pair) -> Decimal | None:
+    """Where the market is now: the last trade, else the mid of the book, else the fair price."""
+    state = PairState.objects.filter(pair=pair).first()
+    if state and state.last_price:
+        return state.last_price
+    if state and state.best_bid and state.best_ask:
+        return (state.best_bid + state.best_ask) / 2
+    return fair_price(pair)
+
+
+def _tick(value: Decimal, pair: Pair, rounding: str) -> Decimal:
+    ticks = (value / pair.tick_size).to_integral_value(rounding=rounding)
+    return min(max(ticks * pair.tick_size, pair.min_price), pair.max_price)
+
+
+def _lot_amount(value_usd: Decimal, price: Decimal, pair: Pair) -> Decimal:
+    usd_price = price * (pair.quote.usd_rate or Decimal(1))
+    lots = (value_usd / usd_price / pair.lot_size).to_integral_value(rounding=ROUND_DOWN)
+    amount = max(lots * pair.lot_size, pair.min_amount)
+    minimum_value = pair.min_value / price
+    while amount < minimum_value:
+        amount += pair.lot_size * max(1, int((minimum_value - amount) / pair.lot_size))
+    return min(amount, pair.max_amount)
+
+
+def quote(maker: User, pair: Pair, reference: Decimal) -> int:
+    """Replace the maker's ladder on `pair` around `reference`; returns how many orders rest now."""
+    order_cancel_all(user=maker, accounts=[ACCOUNT], pair=pair.symbol, **SYSTEM)
+    placed = 0
+    for level in range(LEVELS):
+        offset = LEVEL_STEP * (level + 1)
+        size = LEVEL_USD * (1 + Decimal(level) / 2)
+        for side, price in (
+            (Side.BUY, _tick(reference * (1 - offset), pair, ROUND_DOWN)),
+            (Side.SELL, _tick(reference * (1 + offset), pair, ROUND_UP)),
+        ):
+            result = order_place(
+                user=maker,
+                account=ACCOUNT,
+                pair=pair.symbol,
+                side=side,
+                order_type="Limit",
+                amount=_lot_amount(size, price, pair),
+                price=price,
+                comment="demo market maker",
+                **SYSTEM,
+            )
+            placed += result.order.is_resting
+    return placed
+
+
+def _pairs() -> list[Pair]:
+    return list(
+        Pair.objects.filter(status=PairStatus.TRADING).select_related(
+            "base", "quote", "fee_currency"
+        )
+    )
+
+
+def seed(stdout: TextIO) -> None:
+    maker = _user(MAKER_EMAIL, "Demo Market Maker")
+    taker = _user(TAKER_EMAIL, "Demo Noise Trader")
+    _fund(maker)
+    _fund(taker)
+    quoted = 0
+    for pair in _pairs():
+        if Order.objects.filter(OPEN, user=maker, pair=pair).exists():
+            continue
+        reference = current_reference(pair)
+        if reference is not None:
+            quote(maker, pair, reference)
+            quoted += 1
+    stdout.write(
+        f"market maker: {quoted} pairs quoted ({LEVELS} levels a side); "
+        "keep the market moving with `python manage.py market_maker`"
+    )
+
+
+def step(reference: Decimal, fair: Decimal | None, rng: random.Random) -> Decimal:
+    """One round of the reference's random walk, pulled back toward the fair price."""
+    shock = Decimal(str(math.exp(rng.gauss(0, DRIFT))))
+    moved = reference * shock
+    if fair is not None:
+        moved += (fair - moved) * Decimal(str(PULL))
+    return moved
+
+
+def run(
+    *,
+    iterations: int,
+    interval: float,
+    trade_probability: float,
+    rng: random.Random,
+    stdout: TextIO,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Move the market for `iterations` rounds (0 = until interrupted). Returns the number of trades made."""
+    maker = _user(MAKER_EMAIL, "Demo Market Maker")
+    taker = _user(TAKER_EMAIL, "Demo Noise Trader")
+    _fund(maker)
+    _fund(taker)
+    references: dict[int, Decimal] = {}
+    trades = 0
+    done = 0
+    while iterations == 0 or done < iterations:
+        for pair in _pairs():
+            current = references.get(pair.pk) or current_reference(pair)
+            if current is None:
+                continue
+            references[pair.pk] = step(current, fair_price(pair), rng)
+            quote(maker, pair, references[pair.pk])
+            if rng.random() < trade_probability:
+                size = LEVEL_USD * Decimal(str(rng.uniform(0.1, 1.2)))
+                result = order_place(
+                    user=taker,
+                    account=ACCOUNT,
+                    pair=pair.symbol,
+                    side=rng.choice([Side.BUY, Side.SELL]),
+                    order_type="Market",
+                    amount=_lot_amount(size, references[pair.pk], pair),
+                    **SYSTEM,
+                )
+                trades += len(result.trades)
+        done += 1
+        stdout.write(f"round {done}: {len(references)} pairs quoted, {trades} trades so far")
+        if iterations == 0 or done < iterations:
+            sleep(interval)
+    return trades

@@ -1,0 +1,70 @@
+"""`current_fee` runs on every order: no query once warm, and a schedule change reaches every caller."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.core.cache import cache
+
+from fees import schedule as schedule_module
+from fees.models import FeeTier
+from fees.selectors import current_fee, fee_strategy
+from fees.services import fee_schedule_changed
+from fees.tests.conftest import SATURDAY, STANDARD, WEDNESDAY
+from fees.tests.factories import FeeScheduleFactory, PairGroupFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def standard(db: None):  # type: ignore[no-untyped-def]
+    return FeeScheduleFactory(name="Standard", tiers=STANDARD)
+
+
+def test_no_query_once_warm(user, btc_usd, eth_usd, standard, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    PairGroupFactory(members=[eth_usd])
+    FeeScheduleFactory(name="Weekend", days=(5, 6))
+    current_fee(user=user, pair=btc_usd, at=WEDNESDAY)
+    current_fee(user=user, pair=btc_usd, at=SATURDAY)
+    with django_assert_num_queries(0):
+        for _ in range(3):
+            current_fee(user=user, pair=btc_usd, at=WEDNESDAY)
+            current_fee(user=user, pair=eth_usd, at=WEDNESDAY)
+            current_fee(user=user, pair=btc_usd, at=SATURDAY)
+        fee_strategy()
+
+
+def test_a_schedule_change_is_seen_after_commit(
+    user,
+    btc_usd,
+    standard,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks,
+) -> None:
+    assert current_fee(user=user, pair=btc_usd, at=WEDNESDAY).taker == D("0.25")
+    FeeTier.objects.filter(schedule=standard, min_volume=0).update(taker=D("0.3"))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        fee_schedule_changed()
+    # Before the commit, callers keep the schedule they have.
+    assert current_fee(user=user, pair=btc_usd, at=WEDNESDAY).taker == D("0.25")
+    for callback in callbacks:
+        callback()
+    assert current_fee(user=user, pair=btc_usd, at=WEDNESDAY).taker == D("0.3")
+
+
+def test_another_process_sees_a_change_through_the_shared_version(
+    user,
+    btc_usd,
+    standard,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks,
+) -> None:
+    current_fee(user=user, pair=btc_usd, at=WEDNESDAY)
+    FeeTier.objects.filter(schedule=standard, min_volume=0).update(maker=D("0.14"))
+    # Another process published the change: only the shared version moved, this process's copy is intact.
+    cache.set(schedule_module.SCHEDULE_VERSION_KEY, "published-elsewhere", timeout=None)
+    assert current_fee(user=user, pair=btc_usd, at=WEDNESDAY).maker == D("0.14")
+
+
+def test_a_lost_cache_makes_every_process_reload(user, btc_usd, standard) -> None:  # type: ignore[no-untyped-def]
+    current_fee(user=user, pair=btc_usd, at=WEDNESDAY)
+    FeeTier.objects.filter(schedule=standard, min_volume=0).update(maker=D("0.12"))
+    cache.clear()  # a Redis restart
+    assert current_fee(user=user, pair=btc_usd, at=WEDNESDAY).maker == D("0.12")

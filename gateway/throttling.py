@@ -1,0 +1,81 @@
+"""Rate limits: points per calendar minute, per key (private calls) or per client IP (public calls).
+
+The counter for (scope, identity, minute) is incremented by the action's cost in one atomic operation:
+on Redis a tiny Lua script (`INCRBY`, and `EXPIRE` when the counter is new: one round trip, atomic, shared by
+every worker), elsewhere (locmem) `cache.add` + `cache.incr`. The increment happens before the comparison, so two workers can never both take the last points.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+
+from gateway.errors import RateLimitedError
+
+WINDOW_S = 60
+# Counters outlive their minute a little, so a slow clock on one worker cannot restart a full window.
+_TTL_S = WINDOW_S + 10
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    limit: int
+    used: int
+    reset_s: int  # seconds until the window ends
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_s),
+        }
+
+
+_INCR_SCRIPT = """
+local used = redis.call('INCRBY', KEYS[1], ARGV[1])
+if used == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return used
+"""
+
+
+def _redis_incr(cache: RedisCache) -> Any:
+    """The script, registered once per cache backend (so once per process and thread)."""
+    script = getattr(cache, "_gateway_incr", None)
+    if script is None:
+        script = cache._cache.get_client(write=True).register_script(_INCR_SCRIPT)
+        cache._gateway_incr = script  # type: ignore[attr-defined]
+    return script
+
+
+def _incr(key: str, cost: int) -> int:
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        full_key = cache.make_and_validate_key(key)
+        return int(_redis_incr(cache)(keys=[full_key], args=[cost, _TTL_S]))
+    cache.add(key, 0, timeout=_TTL_S)
+    try:
+        return int(cache.incr(key, cost))
+    except ValueError:  # expired between add and incr
+        cache.set(key, cost, timeout=_TTL_S)
+        return cost
+
+
+def consume(*, scope: str, identity: str, cost: int, limit: int, now: float) -> Quota:
+    """Take `cost` points from this minute's budget; raise `RateLimitedError` (429) when it is exhausted.
+
+    The error carries the `quota` so the response can still tell the caller when the window resets.
+    """
+    window = int(now // WINDOW_S)
+    used = _incr(f"gw:rl:{scope}:{identity}:{window}", cost)
+    quota = Quota(limit=limit, used=used, reset_s=max(1, math.ceil((window + 1) * WINDOW_S - now)))
+    if used > limit:
+        error = RateLimitedError()
+        error.quota = quota  # type: ignore[attr-defined]
+        raise error
+    return quota

@@ -1,0 +1,229 @@
+"""Ledger admin: accounts, balances and the journal are read-only; credits and the address pool go through
+services."""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+
+from accounts.models import User
+from activities.models import Source
+from common.client_ip import client_ip
+from common.errors import DomainError
+from ledger import services
+from ledger.models import (
+    Account,
+    AccountKind,
+    Balance,
+    DepositAddress,
+    JournalEntry,
+    JournalTransaction,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class BalanceInline(admin.TabularInline):
+    model = Balance
+    fields = ("currency", "total", "on_hold", "updated_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CreditForm(forms.Form):
+    currency = forms.CharField(max_length=10)
+    amount = forms.CharField(max_length=40)
+    note = forms.CharField(max_length=255, required=False)
+
+    def clean_amount(self) -> Decimal:
+        try:
+            return Decimal(self.cleaned_data["amount"].strip())
+        except InvalidOperation:
+            raise forms.ValidationError("Enter a decimal amount.") from None
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "kind", "name", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("user__email", "user__public_id", "name")
+    list_select_related = ("user",)
+    inlines = [BalanceInline]
+    actions = ["credit_wallet"]
+
+    @admin.action(
+        description="Credit the wallet of the selected accounts' users", permissions=["credit"]
+    )
+    def credit_wallet(
+        self, request: HttpRequest, queryset: QuerySet[Account]
+    ) -> HttpResponse | None:
+        users = list(
+            User.objects.filter(pk__in=queryset.exclude(kind=AccountKind.SYSTEM).values("user_id"))
+        )
+        form = CreditForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            for user in users:
+                try:
+                    journal_tx = services.wallet_credit(
+                        user=user,
+                        currency=form.cleaned_data["currency"],
+                        amount=form.cleaned_data["amount"],
+                        note=form.cleaned_data["note"],
+                        by=request.user,  # type: ignore[arg-type]
+                        ip=client_ip(request),
+                        source=Source.ADMIN,
+                    )
+                except DomainError as exc:
+                    self.message_user(request, f"{user.email}: {exc.message}", messages.ERROR)
+                    continue
+                self.message_user(request, f"{user.email}: credited (transaction {journal_tx.pk})")
+            return HttpResponseRedirect(request.get_full_path())
+        return render(
+            request,
+            "admin/ledger/credit_wallet.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Credit wallets",
+                "form": form,
+                "users": users,
+                "queryset": queryset,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+    def has_credit_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+
+@admin.register(Balance)
+class BalanceAdmin(ReadOnlyAdmin):
+    list_display = ("account", "currency", "total", "on_hold", "updated_at")
+    list_filter = ("currency", "account__kind")
+    search_fields = ("account__user__email", "account__name")
+    list_select_related = ("account", "account__user")
+
+
+class JournalEntryInline(admin.TabularInline):
+    model = JournalEntry
+    fields = ("account", "currency", "amount", "balance_after")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(JournalTransaction)
+class JournalTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "type", "user", "client_tx_id", "description", "created_at")
+    list_filter = ("type",)
+    search_fields = ("user__email", "client_tx_id", "reference")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    inlines = [JournalEntryInline]
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "transaction",
+        "account",
+        "currency",
+        "amount",
+        "balance_after",
+        "created_at",
+    )
+    list_filter = ("currency", "transaction__type")
+    search_fields = ("account__user__email",)
+    list_select_related = ("transaction", "account")
+
+
+class DepositAddressLoadForm(forms.Form):
+    currency = forms.CharField(max_length=10)
+    network = forms.CharField(max_length=32, help_text="Blockchain id, e.g. bitcoin, ERC20.")
+    addresses = forms.CharField(
+        widget=forms.Textarea, help_text="One address per line; 'address memo' for memo coins."
+    )
+
+
+@admin.register(DepositAddress)
+class DepositAddressAdmin(admin.ModelAdmin):
+    """The pool: add addresses one at a time or in bulk ("Load addresses"); assigned ones stay read-only."""
+
+    list_display = ("address", "currency", "network", "memo", "account", "assigned_at")
+    list_filter = ("currency", "network", ("account", admin.EmptyFieldListFilter))
+    search_fields = ("address", "account__user__email")
+    list_select_related = ("account", "account__user")
+    fields = ("currency", "network", "address", "memo", "account", "assigned_at")
+    readonly_fields = ("account", "assigned_at")
+    change_list_template = "admin/ledger/depositaddress/change_list.html"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or obj.account_id is None
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or obj.account_id is None
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        return [
+            path(
+                "load/",
+                self.admin_site.admin_view(self.load_view),
+                name="ledger_depositaddress_load",
+            ),
+            *super().get_urls(),
+        ]
+
+    def load_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return HttpResponseRedirect("..")
+        form = DepositAddressLoadForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            pairs = []
+            for line in form.cleaned_data["addresses"].splitlines():
+                parts = line.split()
+                if parts:
+                    pairs.append((parts[0], parts[1] if len(parts) > 1 else ""))
+            try:
+                added = services.deposit_addresses_load(
+                    currency=form.cleaned_data["currency"],
+                    network=form.cleaned_data["network"],
+                    addresses=pairs,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, f"{added} address(es) added to the pool.")
+                return HttpResponseRedirect("..")
+        return render(
+            request,
+            "admin/ledger/depositaddress/load.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Load deposit addresses",
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )

@@ -1,0 +1,184 @@
+"""The ledger's API for the trading engine: reserve, release and settle, inside the engine's own transaction.
+
+Usage (all inside the caller's `transaction.atomic()`, after the per-pair lock):
+
+    keys = trade_balance_keys(buyer_account_id=..., seller_account_id=..., base="BTC", quote="USD",
+                              fees_account_id=fees_account().pk, fee_currencies={"USD"})
+    balances = lock_balances(keys)             # one ordered lock, the only one the trade takes
+    hold_increase(balances=balances, account_id=..., currency_id="USD", amount=cost + fee)  # placing an order
+    settlement = trade_settle(balances=balances, ..., fees=[Fee(...), ...])             # a fill
+    hold_release(balances=balances, account_id=..., currency_id="USD", amount=unused)   # cancel / leftover
+
+`hold_increase` / `hold_release` change `on_hold` only (no journal entry: reserving moves no money).
+`trade_settle` writes one `trade` transaction (buyer pays quote and gets base, seller the reverse) and one
+`commission` transaction per non-zero fee (the account pays, the "fees" system account receives).
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from ledger.locking import BalanceKey
+from ledger.models import SYSTEM_FEES, Account, Balance, JournalTransaction, TransactionType
+from ledger.posting import LedgerInvariantError, Leg, hold_increase, hold_release, post
+from ledger.services import system_account
+
+__all__ = [
+    "Fee",
+    "TradeSettlement",
+    "fees_account",
+    "hold_increase",
+    "hold_release",
+    "trade_balance_keys",
+    "trade_settle",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Fee:
+    """A fee charged to `account_id` in `currency_id`; `from_hold` when it was reserved with the order."""
+
+    account_id: int
+    currency_id: str
+    amount: Decimal
+    from_hold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TradeSettlement:
+    trade: JournalTransaction
+    commissions: tuple[JournalTransaction, ...]
+
+
+def fees_account() -> Account:
+    """The system account fees are paid into."""
+    return system_account(SYSTEM_FEES)
+
+
+def trade_balance_keys(
+    *,
+    buyer_account_id: int,
+    seller_account_id: int,
+    base: str,
+    quote: str,
+    fees_account_id: int,
+    fee_currencies: Iterable[str] = (),
+) -> list[BalanceKey]:
+    """Every balance a fill touches, for one `lock_balances` call."""
+    keys = {
+        (buyer_account_id, base),
+        (buyer_account_id, quote),
+        (seller_account_id, base),
+        (seller_account_id, quote),
+    }
+    keys.update((fees_account_id, currency) for currency in fee_currencies)
+    return sorted(keys)
+
+
+def trade_settle(
+    *,
+    balances: Mapping[BalanceKey, Balance],
+    buyer_account_id: int,
+    seller_account_id: int,
+    base: str,
+    quote: str,
+    base_amount: Decimal,
+    quote_amount: Decimal,
+    fees: Sequence[Fee] = (),
+    fees_account_id: int | None = None,
+    buyer_from_hold: bool = True,
+    seller_from_hold: bool = True,
+    reference: str = "",
+    description: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> TradeSettlement:
+    """Settle one fill: the buyer pays `quote_amount` of `quote` and receives `base_amount` of `base`; the
+    seller the reverse; then each fee moves from its account to the fees account.
+
+    `*_from_hold` says whether the paying side's debit consumes funds it had on hold (a resting or reserved
+    order, the normal case) or available funds. Call after `lock_balances` with `trade_balance_keys(...)`.
+    Raises `InsufficientFundsError` (nothing is written) and `LedgerInvariantError` (programming errors:
+    unlocked balances, amounts that are not positive Decimals, more taken from hold than is on hold).
+    Records no activity; the engine records `order.filled`. On any error nothing of the fill is written and
+    the `balances` objects are reloaded from the database.
+    """
+    try:
+        # One savepoint around both postings, so a refused fee cannot leave the trade half-written.
+        with transaction.atomic():
+            return _settle(
+                balances=balances,
+                buyer_account_id=buyer_account_id,
+                seller_account_id=seller_account_id,
+                base=base,
+                quote=quote,
+                base_amount=base_amount,
+                quote_amount=quote_amount,
+                fees=fees,
+                fees_account_id=fees_account_id,
+                buyer_from_hold=buyer_from_hold,
+                seller_from_hold=seller_from_hold,
+                reference=reference,
+                description=description,
+                details=details,
+            )
+    except Exception:
+        # The rollback restored the rows; bring the caller's objects back in line with them.
+        for balance in balances.values():
+            balance.refresh_from_db(fields=["total", "on_hold"])
+        raise
+
+
+def _settle(
+    *,
+    balances: Mapping[BalanceKey, Balance],
+    buyer_account_id: int,
+    seller_account_id: int,
+    base: str,
+    quote: str,
+    base_amount: Decimal,
+    quote_amount: Decimal,
+    fees: Sequence[Fee],
+    fees_account_id: int | None,
+    buyer_from_hold: bool,
+    seller_from_hold: bool,
+    reference: str,
+    description: str,
+    details: Mapping[str, Any] | None,
+) -> TradeSettlement:
+    trade = post(
+        balances=balances,
+        type=TransactionType.TRADE,
+        legs=[
+            Leg(buyer_account_id, quote, -quote_amount, from_hold=buyer_from_hold),
+            Leg(seller_account_id, quote, quote_amount),
+            Leg(seller_account_id, base, -base_amount, from_hold=seller_from_hold),
+            Leg(buyer_account_id, base, base_amount),
+        ],
+        reference=reference,
+        description=description
+        or f"Trade {format(base_amount, 'f')} {base} for {format(quote_amount, 'f')} {quote}",
+        details=details,
+    )
+    commissions = []
+    for fee in fees:
+        if fee.amount == 0:
+            continue
+        if fees_account_id is None:
+            raise LedgerInvariantError("fees need fees_account_id")
+        commissions.append(
+            post(
+                balances=balances,
+                type=TransactionType.COMMISSION,
+                legs=[
+                    Leg(fee.account_id, fee.currency_id, -fee.amount, from_hold=fee.from_hold),
+                    Leg(fees_account_id, fee.currency_id, fee.amount),
+                ],
+                reference=reference,
+                description=f"Commission for {reference or 'trade'} #{trade.pk}",
+                details={"trade_transaction_id": trade.pk},
+            )
+        )
+    return TradeSettlement(trade=trade, commissions=tuple(commissions))

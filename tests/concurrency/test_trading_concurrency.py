@@ -1,0 +1,189 @@
+"""The matching engine under real concurrency (PostgreSQL only): many clients place and cancel orders on the
+same pairs at once, each thread with its own connection.
+
+Invariants, never timings: no error and no deadlock; no balance below zero; per-currency sums over every
+account (the fees account included) stay zero; each account's funds on hold equal what its open orders hold;
+the book is never crossed; each order's executed amounts equal the sum of its trades; one clientOrderId places
+one order.
+"""
+
+import random
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from accounts.services import user_create
+from conditions.models import Pair
+from conditions.tests.factories import CurrencyFactory, PairFactory
+from fees.schedule import publish_new_version
+from fees.tests.factories import FeeScheduleFactory
+from ledger.models import Balance
+from trading.errors import OrderFinalError
+from trading.models import OPEN_STATUSES, Order, OrderStatus, PairState, Side, Trade
+from trading.services import order_cancel, order_place
+from trading.tests.helpers import fund
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+TRADERS = 8
+ROUNDS = 25
+
+
+def run_concurrently(workers: list[Callable[[], Any]]) -> list[Any]:
+    barrier = threading.Barrier(len(workers))
+    results: list[Any] = [None] * len(workers)
+
+    def run(index: int, work: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[index] = work()
+        except Exception as exc:  # noqa: BLE001 - the test inspects every outcome
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.fixture
+def market(db: None) -> list[Pair]:
+    btc_usd = PairFactory()
+    eth = CurrencyFactory(code="ETH", name="Ether", usd_rate=Decimal("2500"))
+    eth_usd = PairFactory(
+        base=eth, tick_size=Decimal("0.01"), min_price=Decimal("1"), min_value=Decimal("1")
+    )
+    FeeScheduleFactory(name="Standard", tiers=[("0", "0.1", "0.2")])
+    publish_new_version()
+    return [btc_usd, eth_usd]
+
+
+@pytest.fixture
+def traders(market: list[Pair]) -> list[Any]:
+    users = []
+    for n in range(TRADERS):
+        trader = user_create(email=f"t{n}@example.com", password="p" * 12)
+        fund(trader, USD="200000", BTC="3", ETH="40")
+        users.append(trader)
+    return users
+
+
+def trading_session(trader: Any, seed: int) -> list[str]:
+    """Random limit, IOC and market orders around a price on both pairs, and cancels of its own orders."""
+    rng = random.Random(seed)  # noqa: S311 - test data
+    outcomes = []
+    mine: list[int] = []
+    for n in range(ROUNDS):
+        symbol, mid = rng.choice([("BTC-USD", 50000), ("ETH-USD", 2500)])
+        side = rng.choice([Side.BUY, Side.SELL])
+        roll = rng.random()
+        if mine and roll < 0.2:
+            try:
+                order_cancel(user=trader, order_id=mine.pop(rng.randrange(len(mine))))
+                outcomes.append("cancelled")
+            except (
+                OrderFinalError
+            ):  # filled meanwhile: a fine outcome; anything else fails the test
+                outcomes.append("already_final")
+            continue
+        tick = Decimal("0.1") if symbol == "BTC-USD" else Decimal("0.01")
+        price = Decimal(mid) * (1 + Decimal(rng.randint(-20, 20)) / 1000)
+        price = (price / tick).to_integral_value() * tick
+        amount = Decimal(rng.randint(1, 40)) * (
+            Decimal("0.001") if symbol == "BTC-USD" else Decimal("0.01")
+        )
+        kind = "Market" if roll > 0.9 else "Limit"
+        result = order_place(
+            user=trader,
+            account="sub1",
+            pair=symbol,
+            side=side,
+            order_type=kind,
+            amount=amount,
+            price=None if kind == "Market" else price,
+            time_in_force="IOC" if 0.8 < roll <= 0.9 else None,
+            client_order_id=f"{seed}-{n}",
+        )
+        outcomes.append(result.order.status)
+        if result.order.status in OPEN_STATUSES:
+            mine.append(result.order.pk)
+    return outcomes
+
+
+def test_many_clients_trading_at_once_keep_every_invariant(traders: list[Any]) -> None:
+    results = run_concurrently(
+        [lambda t=trader, s=n: trading_session(t, s) for n, trader in enumerate(traders)]
+    )
+    errors = [result for result in results if isinstance(result, Exception)]
+    assert errors == []
+    statuses = [status for outcome in results for status in outcome]
+    assert OrderStatus.FILLED in statuses or OrderStatus.PARTIALLY_FILLED in statuses
+    assert Trade.objects.exists()
+
+    # No balance below zero; money conserved per currency, the fees account included.
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for row in Balance.objects.all():
+        assert row.on_hold >= 0
+        if not row.allow_negative:
+            assert row.total >= 0
+            assert row.on_hold <= row.total
+        sums[row.currency_id] += row.total
+    assert all(total == 0 for total in sums.values()), sums
+
+    # What is on hold is exactly what the open orders hold.
+    held: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for order in Order.objects.filter(status__in=OPEN_STATUSES):
+        held[(order.account_id, order.hold_currency_id)] += order.hold_remaining
+    for row in Balance.objects.filter(account__kind="spot"):
+        assert row.on_hold == held.get((row.account_id, row.currency_id), Decimal(0)), row
+    assert not Order.objects.exclude(status__in=OPEN_STATUSES).exclude(hold_remaining=0).exists()
+
+    # Each order's executed amounts are the sum of its trades.
+    for order in Order.objects.all():
+        trades = Trade.objects.filter(maker_order=order) | Trade.objects.filter(taker_order=order)
+        assert order.executed_amount == sum((t.amount for t in trades), Decimal(0))
+        assert order.executed_quote == sum((t.quote_amount for t in trades), Decimal(0))
+
+    # The book is not crossed, and the recorded top of book is the real one.
+    for state in PairState.objects.all():
+        resting = Order.objects.filter(pair_id=state.pair_id, is_resting=True)
+        bids = [o.price for o in resting if o.side == Side.BUY]
+        asks = [o.price for o in resting if o.side == Side.SELL]
+        assert state.best_bid == (max(bids) if bids else None)
+        assert state.best_ask == (min(asks) if asks else None)
+        if bids and asks:
+            assert max(bids) < min(asks)
+    # No trade between one user's orders.
+    assert not any(t.maker_user_id == t.taker_user_id for t in Trade.objects.all())
+
+
+def test_one_client_order_id_sent_at_once_places_one_order(traders: list[Any]) -> None:
+    trader = traders[0]
+
+    def send() -> Any:
+        return order_place(
+            user=trader,
+            account="sub1",
+            pair="BTC-USD",
+            side="BUY",
+            order_type="Limit",
+            amount=Decimal("0.01"),
+            price=Decimal("40000"),
+            client_order_id="same",
+        )
+
+    results = run_concurrently([send for _ in range(8)])
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert len({result.order.pk for result in results}) == 1
+    assert Order.objects.filter(client_order_id="same").count() == 1
+    row = Balance.objects.get(account__user=trader, account__name="sub1", currency_id="USD")
+    assert row.on_hold == Decimal("400.80")

@@ -1,0 +1,84 @@
+"""Read-only views of orders, trades and market state. State changes go through the services: the one action
+here cancels open orders with `order_cancel` (releasing their holds, recording `order.cancelled`)."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from activities.models import Source
+from common.client_ip import client_ip
+from common.errors import DomainError
+from trading.models import Order, PairState, Trade
+from trading.services import order_cancel
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "user",
+        "account",
+        "pair",
+        "side",
+        "order_type",
+        "status",
+        "price",
+        "amount",
+        "executed_amount",
+        "created_at",
+    )
+    list_filter = ("status", "side", "order_type", "time_in_force", "pair")
+    search_fields = ("=id", "client_order_id", "user__email")
+    list_select_related = ("user", "account", "pair")
+    ordering = ("-created_at", "-id")
+    actions = ("cancel_orders",)
+
+    @admin.action(description="Cancel the selected open orders (releases their holds)")
+    def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        done = 0
+        for order in queryset.select_related("user"):
+            try:
+                order_cancel(
+                    user=order.user, order_id=order.pk, ip=client_ip(request), source=Source.ADMIN
+                )
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"Order {order.pk}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{done} order(s) cancelled.")
+
+
+@admin.register(Trade)
+class TradeAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "pair",
+        "taker_side",
+        "price",
+        "amount",
+        "quote_amount",
+        "maker_fee",
+        "taker_fee",
+        "created_at",
+    )
+    list_filter = ("pair", "taker_side")
+    search_fields = ("=id", "=maker_order__id", "=taker_order__id")
+    list_select_related = ("pair",)
+    ordering = ("-created_at", "-id")
+
+
+@admin.register(PairState)
+class PairStateAdmin(ReadOnlyAdmin):
+    list_display = ("pair", "best_bid", "best_ask", "last_price", "last_trade_at", "updated_at")

@@ -1,0 +1,106 @@
+from rest_framework import serializers
+
+from common.money import DECIMAL_PLACES, MAX_DIGITS
+from trading.models import OrderStatus, OrderType, Side, TimeInForce
+
+
+class AmountField(serializers.DecimalField):
+    """A money amount out as a plain decimal string (no exponent, no trailing zeros); in as string or number."""
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max_digits", MAX_DIGITS)
+        kwargs.setdefault("decimal_places", DECIMAL_PLACES)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):  # type: ignore[no-untyped-def]
+        return None if value is None else format(value.normalize(), "f")
+
+
+class OrderOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_order_id = serializers.CharField()
+    account = serializers.CharField(source="account.name", help_text='Spot account ("" = main).')
+    pair = serializers.CharField(source="pair.symbol")
+    side = serializers.ChoiceField(choices=Side.choices)
+    order_type = serializers.ChoiceField(choices=OrderType.choices)
+    time_in_force = serializers.ChoiceField(choices=TimeInForce.choices)
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    price = AmountField(allow_null=True)
+    stop_price = AmountField(allow_null=True)
+    amount = AmountField(allow_null=True, help_text="Requested base amount.")
+    quote_amount = AmountField(allow_null=True, help_text="Requested quote amount (market buys).")
+    executed_amount = AmountField()
+    executed_quote = AmountField()
+    average_price = AmountField(allow_null=True)
+    fee_amount = AmountField()
+    fee_currency = serializers.CharField(source="fee_currency_id")
+    is_triggered = serializers.BooleanField(
+        help_text="False while a stop order waits for its price."
+    )
+    expire_at = serializers.DateTimeField(allow_null=True)
+    reject_code = serializers.IntegerField(allow_null=True)
+    reject_reason = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class TradeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    pair = serializers.CharField(source="pair.symbol")
+    side = serializers.CharField(help_text="My side: BUY or SELL.")
+    role = serializers.CharField(help_text="maker or taker.")
+    order_id = serializers.IntegerField()
+    price = AmountField()
+    amount = AmountField()
+    quote_amount = AmountField()
+    fee = AmountField()
+    fee_currency = serializers.CharField(source="fee_currency_id")
+    created_at = serializers.DateTimeField()
+
+
+class PublicTradeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    side = serializers.CharField(source="taker_side", help_text="The taker's side.")
+    price = AmountField()
+    amount = AmountField()
+    created_at = serializers.DateTimeField()
+
+
+class LevelSerializer(serializers.Serializer):
+    price = AmountField()
+    amount = AmountField()
+
+
+class OrderBookOutputSerializer(serializers.Serializer):
+    pair = serializers.CharField(source="pair.symbol")
+    at = serializers.DateTimeField()
+    bids = LevelSerializer(many=True)
+    asks = LevelSerializer(many=True)
+
+
+class TickerOutputSerializer(serializers.Serializer):
+    pair = serializers.CharField(source="pair.symbol")
+    best_bid = AmountField(allow_null=True)
+    best_ask = AmountField(allow_null=True)
+    last = AmountField(allow_null=True, help_text="Last trade price, else the mid price.")
+    last_trade_price = AmountField(allow_null=True)
+    last_trade_volume = AmountField(allow_null=True)
+    last_trade_at = serializers.DateTimeField(allow_null=True)
+    high = AmountField(allow_null=True, help_text="Highest trade price, last 24 h.")
+    low = AmountField(allow_null=True)
+    price_change = AmountField(allow_null=True)
+    volume = AmountField(help_text="Base volume, last 24 h.")
+    quote_volume = AmountField()
+    volume_30d = AmountField()
+    volume_usd = AmountField()
+
+
+class CandleOutputSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    resolution = serializers.CharField()
+    open = AmountField(allow_null=True)
+    high = AmountField(allow_null=True)
+    low = AmountField(allow_null=True)
+    close = AmountField(allow_null=True)
+    volume = AmountField()
+    is_closed = serializers.BooleanField()

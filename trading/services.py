@@ -1,0 +1,771 @@
+"""Order workflows: place, cancel, cancel all, expire GTD orders, trigger stop orders.
+
+Locking (every entry point): one durable transaction per pair touched, which takes the pair's lock FIRST
+(`select_for_update` on the `conditions.Pair` row: orders on one pair are serialised, different pairs run in
+parallel), then every balance the work touches in ONE `ledger.locking.lock_balances` call (ascending
+(account, currency), the order every ledger writer uses), then the 30-day volume buckets in ascending user id.
+Matching, settlement, market data and activity rows all commit together or not at all.
+
+Decisions:
+- Self-trade prevention: when an incoming order meets a resting order of the same user (any of their accounts),
+  the RESTING order is cancelled (its hold released, `order.cancelled` with reason `self_trade_prevention`) and
+  the incoming order goes on matching. No trade between one user's orders ever happens.
+- `clientOrderId` is unique per user for 24 h (`TRADING_CLIENT_ORDER_ID_TTL_S`): the order carries it in
+  `dedupe_key`, under a unique (user, dedupe_key) constraint. A repeat with the same parameters returns the
+  existing order (its current state) and places nothing; with other parameters it is refused
+  (`ClientOrderIdConflictError`). After 24 h the id is released (lazily when it comes again, and by the
+  periodic task), so it can be reused; `get_my_orders {clientOrderId}` then lists every order that carried it.
+  Rejected orders never hold their id, so a corrected retry may reuse it at once.
+- Rejections (trading rules, insufficient funds, too many open orders) are not errors: the order is stored with
+  status REJECTED, `reject_code` and `reject_reason` (protocol §4.6), recorded as `order.rejected`, and
+  returned.
+- Too many open orders: at most `TRADING_MAX_OPEN_ORDERS` open orders per account and pair. Counting per pair
+  is what the pair lock makes exact under concurrency.
+- FOK fills completely at once or is cancelled with nothing filled; IOC and market orders cancel what they could
+  not fill (status CANCELLED, executed amounts > 0 when partly filled). Market orders on an empty book end
+  CANCELLED with nothing filled.
+- Stop Limit: triggered by the last trade price (BUY when last >= stopPrice, SELL when last <= stopPrice), at
+  placement if the condition already holds, otherwise right after the trades that meet it (in follow-up
+  transactions, one per triggered order, so each locks its balances in one call); it then acts as a limit order.
+  Its funds are held from placement.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from activities.models import ActivityType, Outcome, Source
+from activities.services import record
+from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
+from conditions.models import Pair, PairStatus
+from conditions.validation import order_check
+from fees.selectors import current_fee
+from ledger.errors import InsufficientFundsError
+from ledger.locking import BalanceKey, lock_balances
+from ledger.models import MAIN_ACCOUNT
+from ledger.services import spot_account_get
+from ledger.settlement import fees_account, hold_increase
+from trading import engine
+from trading.errors import (
+    ClientOrderIdConflictError,
+    MainAccountOrderError,
+    OrderCancelNotAllowedError,
+    OrderFinalError,
+    OrderNotFoundError,
+)
+from trading.models import (
+    OPEN,
+    OPEN_STATUSES,
+    Order,
+    OrderStatus,
+    OrderType,
+    PairState,
+    Side,
+    TimeInForce,
+    Trade,
+)
+
+REJECT_RULE = 400
+REJECT_FUNDS = 403
+REJECT_AMOUNTS = 405
+REJECT_TOO_MANY = 437
+INSUFFICIENT_FUNDS = "Insufficient funds"
+TOO_MANY_ORDERS = "Too many active orders"
+MARKET_TRIGGER = "Market Trigger orders are not allowed"
+MAX_STOP_CASCADE = 100
+
+_TYPE_SPELLINGS = {
+    "limit": OrderType.LIMIT,
+    "market": OrderType.MARKET,
+    "stop limit": OrderType.STOP_LIMIT,
+    "stoplimit": OrderType.STOP_LIMIT,
+    "stop_limit": OrderType.STOP_LIMIT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceResult:
+    """The order as it stands after placement (NEW, PARTIALLY_FILLED, FILLED, CANCELLED or REJECTED), the
+    trades it made, and whether it is an earlier order returned for a repeated clientOrderId."""
+
+    order: Order
+    trades: tuple[Trade, ...] = ()
+    replayed: bool = False
+
+
+class _DuplicateClientOrderId(Exception):
+    """A concurrent order with the same clientOrderId committed first: roll back, then answer with it."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    ip: str | None
+    source: str
+    api_key: str
+
+
+def _lock_pair(pair_id: int | None = None, *, symbol: str | None = None) -> Pair:
+    """The pair row, locked (the per-pair matching lock), with its currencies joined. Raises
+    `PairNotFoundError`.
+
+    `of=("self",)` locks the pair row only. Rows joined into a locking query that had to wait come from the
+    snapshot taken before the wait (PostgreSQL READ COMMITTED re-reads only the locked row): fine for the
+    currencies, wrong for anything the previous lock holder changed, so the market state is read separately,
+    after the lock (`engine.pair_state`).
+    """
+    rows = Pair.objects.select_for_update(of=("self",)).select_related(
+        "base", "quote", "fee_currency"
+    )
+    found = (
+        rows.filter(pk=pair_id).first() if symbol is None else rows.filter(symbol=symbol).first()
+    )
+    if found is None:
+        raise PairNotFoundError(f"Unsupported pair {symbol}", details={"pair": symbol})
+    return found
+
+
+def _fingerprint(order: Order, account: str, symbol: str) -> str:
+    def text(value: Decimal | None) -> str:
+        return "" if value is None else format(value.normalize(), "f")
+
+    parts = [
+        account,
+        symbol,
+        order.side,
+        order.order_type,
+        order.time_in_force,
+        text(order.amount),
+        text(order.quote_amount),
+        text(order.price),
+        text(order.stop_price),
+        order.expire_at.isoformat() if order.expire_at else "",
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def normalise_type(order_type: str) -> str:
+    return _TYPE_SPELLINGS.get(" ".join(order_type.strip().lower().split()), order_type.strip())
+
+
+def _earlier(*, user: User, client_order_id: str, fingerprint: str, now: datetime) -> Order | None:
+    """The order that still holds this clientOrderId, if it is a retry of the same order.
+
+    Raises `ClientOrderIdConflictError` for other parameters. An id older than the dedupe window is released.
+    """
+    earlier = Order.objects.filter(user=user, dedupe_key=client_order_id).first()
+    if earlier is None:
+        return None
+    if earlier.created_at <= now - timedelta(seconds=settings.TRADING_CLIENT_ORDER_ID_TTL_S):
+        Order.objects.filter(pk=earlier.pk).update(dedupe_key=None)
+        return None
+    if earlier.fingerprint != fingerprint:
+        raise ClientOrderIdConflictError(
+            f"clientOrderId {client_order_id} was already used with different parameters",
+            details={"client_order_id": client_order_id, "order_id": earlier.pk},
+        )
+    return earlier
+
+
+def order_place(
+    *,
+    user: User,
+    account: str,
+    pair: str,
+    side: str,
+    order_type: str,
+    amount: Decimal | None = None,
+    quote_amount: Decimal | None = None,
+    price: Decimal | None = None,
+    stop_price: Decimal | None = None,
+    time_in_force: str | None = None,
+    expire_at: datetime | None = None,
+    client_order_id: str = "",
+    comment: str = "",
+    client_created_at: datetime | None = None,
+    ip: str | None = None,
+    source: Source | str = Source.WEB,
+    api_key: str = "",
+    now: datetime | None = None,
+) -> PlaceResult:
+    """Place an order on the user's sub-account `account` and match it.
+
+    Raises (nothing written): `MainAccountOrderError` (account ""), `AccountNotFoundError`, `PairNotFoundError`,
+    `ClientOrderIdConflictError`. Every other refusal is a REJECTED order (see the module docstring). Locks the
+    pair, then the balances of the order's account, of every resting order it meets and of the fees account.
+    Records `order.placed` (or `order.rejected`), `order.filled` per order that traded, `order.cancelled` for
+    an IOC/FOK/market remainder and for resting orders removed by self-trade prevention, `order.expired` for
+    expired resting orders met. A repeat of a recent clientOrderId returns the earlier order and records
+    `order.placed` with `replayed: true`.
+    """
+    now = now or timezone.now()
+    if account == MAIN_ACCOUNT:
+        raise MainAccountOrderError()
+    symbol = pair.strip().upper()
+    spot = spot_account_get(user=user, name=account)
+    kind = normalise_type(order_type)
+    side = side.strip().upper()
+    if time_in_force:
+        tif = time_in_force.strip().upper()
+    else:
+        tif = TimeInForce.IOC if kind == OrderType.MARKET else TimeInForce.GTC
+    order = Order(
+        user=user,
+        account=spot,
+        # Without an id of the caller's the protocol's default applies (the ms timestamp), binding nothing.
+        client_order_id=client_order_id or str(int(now.timestamp() * 1000)),
+        dedupe_key=client_order_id or None,
+        side=side[:4],
+        order_type=kind[:10],
+        time_in_force=tif[:3],
+        status=OrderStatus.NEW,
+        price=price,
+        stop_price=stop_price,
+        amount=amount,
+        quote_amount=quote_amount,
+        remaining=amount or Decimal(0),
+        expire_at=expire_at if tif == TimeInForce.GTD else None,
+        client_created_at=client_created_at,
+        comment=comment[:255],
+        created_at=now,
+        updated_at=now,
+    )
+    order.fingerprint = _fingerprint(order, account, symbol)
+    caller = _Caller(ip=ip, source=str(source), api_key=api_key)
+    if client_order_id:
+        with transaction.atomic(durable=True):
+            earlier = _earlier(
+                user=user, client_order_id=client_order_id, fingerprint=order.fingerprint, now=now
+            )
+            if earlier is not None:
+                return _replayed(earlier, symbol, caller)
+    try:
+        result, stops_waiting = _place(order, symbol=symbol, caller=caller, now=now)
+    except _DuplicateClientOrderId:
+        with transaction.atomic(durable=True):
+            earlier = _earlier(
+                user=user, client_order_id=client_order_id, fingerprint=order.fingerprint, now=now
+            )
+            if (
+                earlier is None
+            ):  # the winner's id was released meanwhile: a genuine race, try no further
+                raise ClientOrderIdConflictError() from None
+            return _replayed(earlier, symbol, caller)
+    if stops_waiting and stops_trigger(pair_id=result.order.pair_id, now=now):
+        result.order.refresh_from_db()  # a triggered stop may have traded with it
+    return result
+
+
+def _replayed(order: Order, symbol: str, caller: _Caller) -> PlaceResult:
+    record(
+        user=order.user,
+        action=ActivityType.ORDER_PLACED,
+        ip=caller.ip,
+        source=caller.source,
+        api_key=caller.api_key,
+        details=engine.order_details(order, symbol, replayed=True),
+    )
+    return PlaceResult(order=order, replayed=True)
+
+
+def _rule_problem(order: Order, pair: Pair, now: datetime) -> tuple[int, str] | None:
+    """The reject code and reason when the order breaks a rule, else None."""
+    if order.order_type == OrderType.MARKET and order.stop_price is not None:
+        return REJECT_RULE, MARKET_TRIGGER
+    try:
+        order_check(
+            pair=pair,
+            side=order.side,
+            order_type=order.order_type,
+            time_in_force=order.time_in_force,
+            amount=order.amount,
+            price=order.price,
+            quote_amount=order.quote_amount,
+            stop_price=order.stop_price,
+        )
+    except OrderAmountMissingError as exc:
+        if order.order_type == OrderType.MARKET:
+            return REJECT_AMOUNTS, exc.message
+        return REJECT_RULE, f"{exc.rule} check failed: {exc.message}"
+    except OrderRuleError as exc:
+        return REJECT_RULE, f"{exc.rule} check failed: {exc.message}"
+    if order.quote_amount is not None and order.side != Side.BUY:
+        return REJECT_RULE, "amountCcy2 check failed: only market buys may give the amount in quote"
+    if order.time_in_force == TimeInForce.GTD:
+        if order.expire_at is None:
+            return REJECT_RULE, "expireTime check failed: GTD orders need expireTime"
+        if order.expire_at <= now:
+            return REJECT_RULE, "expireTime check failed: expireTime is in the past"
+    window = settings.TRADING_CLIENT_TIMESTAMP_WINDOW_S
+    if order.client_created_at is not None and abs(now - order.client_created_at) > timedelta(
+        seconds=window
+    ):
+        return REJECT_RULE, f"timestamp check failed: not within {window} seconds of server time"
+    return None
+
+
+def _insert(order: Order) -> None:
+    # No savepoint: on a duplicate clientOrderId the whole transaction is abandoned anyway (PostgreSQL makes
+    # this INSERT wait for the other order's transaction, then fail), and the caller answers with that order.
+    try:
+        order.save(force_insert=True)
+    except IntegrityError as exc:
+        text = str(exc)
+        if order.dedupe_key and ("trading_order_client_id_unique" in text or "dedupe_key" in text):
+            raise _DuplicateClientOrderId from exc
+        raise
+
+
+def _reject(order: Order, *, symbol: str, code: int, reason: str, caller: _Caller) -> PlaceResult:
+    order.status = OrderStatus.REJECTED
+    order.reject_code = code
+    order.reject_reason = reason[:255]
+    order.dedupe_key = None
+    order.remaining = Decimal(0)
+    order.is_resting = False
+    order.hold_currency_id = None
+    order.hold_initial = order.hold_remaining = Decimal(0)
+    order.save(force_insert=True)
+    record(
+        user=order.user,
+        action=ActivityType.ORDER_REJECTED,
+        ip=caller.ip,
+        source=caller.source,
+        api_key=caller.api_key,
+        outcome=Outcome.REFUSED,
+        details=engine.order_details(order, symbol, reject_code=code, reason=order.reject_reason),
+        at=order.created_at,
+    )
+    return PlaceResult(order=order)
+
+
+def _stop_met(side: str, stop_price: Decimal | None, last: Decimal | None) -> bool:
+    if stop_price is None or last is None:
+        return False
+    return last >= stop_price if side == Side.BUY else last <= stop_price
+
+
+def _place(
+    order: Order, *, symbol: str, caller: _Caller, now: datetime
+) -> tuple[PlaceResult, bool]:
+    """Match and store a new order in one durable transaction. Returns the result and whether stop orders
+    wait on the pair (the caller then triggers those the new last price reached, in their own transactions)."""
+    with transaction.atomic(durable=True):
+        pair = _lock_pair(symbol=symbol)
+        order.pair = pair
+        order.fee_currency_id = pair.fee_currency_id
+        problem = _rule_problem(order, pair, now)
+        if problem is not None:
+            return _reject(
+                order, symbol=symbol, code=problem[0], reason=problem[1], caller=caller
+            ), False
+        rests = order.order_type != OrderType.MARKET and order.time_in_force in (
+            TimeInForce.GTC,
+            TimeInForce.GTD,
+        )
+        if rests:
+            open_count = Order.objects.filter(
+                OPEN, account_id=order.account_id, pair_id=pair.pk
+            ).count()
+            if open_count >= settings.TRADING_MAX_OPEN_ORDERS:
+                rejected = _reject(
+                    order,
+                    symbol=symbol,
+                    code=REJECT_TOO_MANY,
+                    reason=TOO_MANY_ORDERS,
+                    caller=caller,
+                )
+                return rejected, False
+        rates = current_fee(user=order.user, pair=pair, at=now)
+        order.maker_rate, order.taker_rate = rates.maker, rates.taker
+        fee_places = pair.fee_currency.precision
+        state = engine.pair_state(pair)
+
+        waiting_stop = order.order_type == OrderType.STOP_LIMIT and not _stop_met(
+            order.side, order.stop_price, state.last_price
+        )
+        plan = (
+            engine.Plan()
+            if waiting_stop
+            else engine.plan_match(taker=order, pair=pair, now=now, state=state)
+        )
+        if order.time_in_force == TimeInForce.FOK and plan.book_exhausted:
+            order.status = OrderStatus.CANCELLED
+            _insert(order)
+            _record_placed(order, symbol, caller)
+            _record_cancelled(order, symbol, caller, reason="fill_or_kill", now=now)
+            return PlaceResult(order=order), False
+
+        currency, hold = engine.hold_for(order=order, pair=pair, plan=plan, fee_places=fee_places)
+        keys: set[BalanceKey] = {(order.account_id, currency)}
+        if plan.steps:
+            keys.update({(order.account_id, pair.base_id), (order.account_id, pair.quote_id)})
+        for account_id in plan.maker_account_ids():
+            keys.update({(account_id, pair.base_id), (account_id, pair.quote_id)})
+        fees_account_id = fees_account().pk if plan.fills else 0
+        if plan.fills:
+            keys.add((fees_account_id, pair.fee_currency_id))
+        balances = lock_balances(keys)
+        if not _hold(order, balances, currency, hold):
+            rejected = _reject(
+                order, symbol=symbol, code=REJECT_FUNDS, reason=INSUFFICIENT_FUNDS, caller=caller
+            )
+            return rejected, False
+        if waiting_stop:
+            order.is_triggered = False
+            _insert(order)
+            _record_placed(order, symbol, caller)
+            return PlaceResult(order=order), False
+        outcome = _run(
+            order,
+            new=True,
+            pair=pair,
+            state=state,
+            plan=plan,
+            balances=balances,
+            fees_account_id=fees_account_id,
+            caller=caller,
+            now=now,
+        )
+        return PlaceResult(order=order, trades=tuple(outcome.trades)), outcome.stops_waiting
+
+
+def _hold(order: Order, balances: Any, currency: str, amount: Decimal) -> bool:
+    """Put `amount` on hold for the order; False when the funds are not there (nothing changed then)."""
+    order.hold_currency_id = currency
+    if amount > 0:
+        try:
+            hold_increase(
+                balances=balances, account_id=order.account_id, currency_id=currency, amount=amount
+            )
+        except InsufficientFundsError:
+            return False
+    order.hold_initial = order.hold_remaining = amount
+    return True
+
+
+def _run(
+    order: Order,
+    *,
+    new: bool,
+    pair: Pair,
+    state: PairState,
+    plan: engine.Plan,
+    balances: Any,
+    fees_account_id: int,
+    caller: _Caller,
+    now: datetime,
+) -> engine.Outcome:
+    """Execute the plan for a funded taker (`new`: not stored yet); settle what is left of it; store it;
+    update the market; record."""
+    if new and plan.steps:
+        _insert(order)  # trades refer to it
+        _record_placed(order, pair.symbol, caller)
+    outcome = (
+        engine.execute(
+            taker=order,
+            pair=pair,
+            plan=plan,
+            balances=balances,
+            fees_account_id=fees_account_id,
+            fee_places=pair.fee_currency.precision,
+            now=now,
+        )
+        if plan.steps
+        else engine.Outcome()
+    )
+    by_quote = order.amount is None
+    done = (not plan.book_exhausted and plan.fills) if by_quote else order.remaining == 0
+    rested: tuple[str, Decimal] | None = None
+    cancelled_reason = ""
+    if done:
+        order.status = OrderStatus.FILLED
+    elif order.order_type == OrderType.MARKET or order.time_in_force in (
+        TimeInForce.IOC,
+        TimeInForce.FOK,
+    ):
+        order.status = OrderStatus.CANCELLED
+        cancelled_reason = (
+            "market" if order.order_type == OrderType.MARKET else "immediate_or_cancel"
+        )
+    else:
+        order.status = OrderStatus.PARTIALLY_FILLED if order.executed_amount else OrderStatus.NEW
+        order.is_resting = True
+        order.rested_at = now
+        assert order.price is not None
+        rested = (order.side, order.price)
+    if order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED):
+        engine.release_rest(balances=balances, order=order)
+    order.updated_at = now
+    if new and not plan.steps:
+        _insert(order)  # one INSERT for an order that met nobody
+        _record_placed(order, pair.symbol, caller)
+    else:
+        order.save(
+            update_fields=[
+                "status",
+                "is_resting",
+                "is_triggered",
+                "rested_at",
+                "remaining",
+                "executed_amount",
+                "executed_quote",
+                "fee_amount",
+                "hold_remaining",
+                "updated_at",
+            ]
+        )
+    if outcome.trades:
+        outcome.stops_waiting = Order.objects.filter(
+            OPEN, pair_id=pair.pk, is_triggered=False
+        ).exists()
+    engine.market_update(pair=pair, state=state, now=now, outcome=outcome, rested=rested)
+    engine.record_volumes(outcome, now)
+    engine.record_fills(
+        outcome,
+        now=now,
+        taker=order,
+        symbol=pair.symbol,
+        ip=caller.ip,
+        source=caller.source,
+        api_key=caller.api_key,
+    )
+    if cancelled_reason:
+        _record_cancelled(order, pair.symbol, caller, reason=cancelled_reason, now=now)
+    return outcome
+
+
+def _record_placed(order: Order, symbol: str, caller: _Caller) -> None:
+    details = engine.order_details(
+        order,
+        symbol,
+        amount=None if order.amount is None else format(order.amount, "f"),
+        quote_amount=None if order.quote_amount is None else format(order.quote_amount, "f"),
+        price=None if order.price is None else format(order.price, "f"),
+        stop_price=None if order.stop_price is None else format(order.stop_price, "f"),
+        time_in_force=order.time_in_force,
+        account=order.account.name,
+    )
+    record(
+        user=order.user,
+        action=ActivityType.ORDER_PLACED,
+        ip=caller.ip,
+        source=caller.source,
+        api_key=caller.api_key,
+        details=details,
+        at=order.created_at,
+    )
+
+
+def _record_cancelled(
+    order: Order, symbol: str, caller: _Caller, *, reason: str, now: datetime
+) -> None:
+    record(
+        user=engine.user_ref(order.user_id),
+        action=ActivityType.ORDER_CANCELLED,
+        ip=caller.ip,
+        source=caller.source,
+        api_key=caller.api_key,
+        details=engine.order_details(order, symbol, reason=reason),
+        at=now,
+    )
+
+
+# --- stop orders ------------------------------------------------------------------------------------
+
+
+def stops_trigger(*, pair_id: int, now: datetime | None = None) -> int:
+    """Trigger the pair's stop orders that the last trade price has reached, one durable transaction each
+    (pair lock, then the balances its match touches). Triggered orders can trade and so trigger others; the
+    cascade is bounded by `MAX_STOP_CASCADE` per call (the periodic task picks up the rest). Returns how many
+    were triggered. Records what their matching records (`order.filled`, `order.cancelled`, ...)."""
+    now = now or timezone.now()
+    caller = _Caller(ip=None, source=Source.SYSTEM, api_key="")
+    triggered = 0
+    for _ in range(MAX_STOP_CASCADE):
+        with transaction.atomic(durable=True):
+            pair = _lock_pair(pair_id)
+            state = engine.pair_state(pair)
+            last = state.last_price
+            if last is None:
+                return triggered
+            stop = (
+                Order.objects.filter(OPEN, pair_id=pair.pk, is_triggered=False)
+                .filter(
+                    Q(side=Side.BUY, stop_price__lte=last) | Q(side=Side.SELL, stop_price__gte=last)
+                )
+                .select_related("account")
+                .order_by("created_at", "id")
+                .first()
+            )
+            if stop is None:
+                return triggered
+            stop.is_triggered = True
+            plan = engine.plan_match(taker=stop, pair=pair, now=now, state=state)
+            keys: set[BalanceKey] = {
+                (stop.account_id, pair.base_id),
+                (stop.account_id, pair.quote_id),
+            }
+            for account_id in plan.maker_account_ids():
+                keys.update({(account_id, pair.base_id), (account_id, pair.quote_id)})
+            fees_account_id = fees_account().pk if plan.fills else 0
+            if plan.fills:
+                keys.add((fees_account_id, pair.fee_currency_id))
+            balances = lock_balances(keys)
+            _run(
+                stop,
+                new=False,
+                pair=pair,
+                state=state,
+                plan=plan,
+                balances=balances,
+                fees_account_id=fees_account_id,
+                caller=caller,
+                now=now,
+            )
+            triggered += 1
+    return triggered
+
+
+# --- cancel and expire ------------------------------------------------------------------------------
+
+
+def _remove(
+    orders: list[Order], *, pair: Pair, status: str, reason: str, caller: _Caller, now: datetime
+) -> None:
+    """Cancel or expire open orders of one locked pair: one balance lock call, then the market update."""
+    keys = {(o.account_id, o.hold_currency_id) for o in orders if o.hold_currency_id}
+    balances = lock_balances(keys)
+    state = engine.pair_state(pair)
+    outcome = engine.Outcome()
+    for order in orders:
+        if order.is_resting:
+            outcome.touched_sides.add(order.side)
+        engine.remove_from_book(
+            balances=balances,
+            order=order,
+            symbol=pair.symbol,
+            status=status,
+            now=now,
+            reason=reason,
+            ip=caller.ip,
+            source=caller.source,
+            api_key=caller.api_key,
+        )
+    engine.market_update(pair=pair, state=state, now=now, outcome=outcome)
+
+
+@transaction.atomic(durable=True)
+def order_cancel(
+    *,
+    user: User,
+    order_id: int | None = None,
+    client_order_id: str | None = None,
+    ip: str | None = None,
+    source: Source | str = Source.WEB,
+    api_key: str = "",
+    now: datetime | None = None,
+) -> Order:
+    """Cancel one of the user's open orders, by id or by clientOrderId (its open order carrying that id).
+
+    Releases exactly what the order still holds. Raises `OrderNotFoundError` (unknown, or another user's),
+    `OrderFinalError` (already filled, cancelled, expired or rejected), `OrderCancelNotAllowedError` (pair
+    halted). Locks the pair, then the order's hold balance. Records `order.cancelled`.
+    """
+    now = now or timezone.now()
+    rows = Order.objects.filter(user=user)
+    if order_id is not None:
+        found = rows.filter(pk=order_id).first()
+    else:
+        candidates = rows.filter(client_order_id=client_order_id or "").order_by(
+            "-created_at", "-id"
+        )
+        found = candidates.filter(OPEN).first() or candidates.first()
+    if found is None:
+        raise OrderNotFoundError(details={"order_id": order_id, "client_order_id": client_order_id})
+    pair = _lock_pair(found.pair_id)
+    order = Order.objects.select_related("account").get(pk=found.pk)  # fresh, under the pair's lock
+    if order.status not in OPEN_STATUSES:
+        raise OrderFinalError(details={"order_id": order.pk, "status": order.status})
+    if pair.status == PairStatus.HALTED:
+        raise OrderCancelNotAllowedError(details={"pair": pair.symbol})
+    caller = _Caller(ip=ip, source=str(source), api_key=api_key)
+    _remove(
+        [order], pair=pair, status=OrderStatus.CANCELLED, reason="requested", caller=caller, now=now
+    )
+    return order
+
+
+def order_cancel_all(
+    *,
+    user: User,
+    accounts: list[str] | None = None,
+    pair: str | None = None,
+    ip: str | None = None,
+    source: Source | str = Source.WEB,
+    api_key: str = "",
+    now: datetime | None = None,
+) -> list[Order]:
+    """Cancel every open order of the user (on the named spot accounts only, when `accounts` is given; on one
+    pair only, when `pair` is).
+
+    One durable transaction per pair, in pair id order (each: pair lock, then one balance lock call); pairs that
+    are halted are skipped. Returns the cancelled orders. Records `order.cancelled` for each.
+    """
+    now = now or timezone.now()
+    rows = Order.objects.filter(OPEN, user=user)
+    if accounts:
+        rows = rows.filter(account__name__in=accounts)
+    if pair:
+        rows = rows.filter(pair__symbol=pair.upper())
+    caller = _Caller(ip=ip, source=str(source), api_key=api_key)
+    cancelled: list[Order] = []
+    for pair_id in sorted(set(rows.values_list("pair_id", flat=True))):
+        with transaction.atomic(durable=True):
+            pair = _lock_pair(pair_id)
+            if pair.status == PairStatus.HALTED:
+                continue
+            orders = list(rows.filter(pair_id=pair_id).order_by("id"))
+            _remove(
+                orders,
+                pair=pair,
+                status=OrderStatus.CANCELLED,
+                reason="cancel_all",
+                caller=caller,
+                now=now,
+            )
+            cancelled.extend(orders)
+    return cancelled
+
+
+def orders_expire_due(*, now: datetime | None = None) -> int:
+    """Expire open GTD orders whose expireTime has come: one durable transaction per pair (pair lock, then one
+    balance lock call). Releases their holds; records `order.expired`. Also releases clientOrderIds older than
+    the dedupe window. Safe to run twice; returns how many orders expired."""
+    now = now or timezone.now()
+    due = Order.objects.filter(OPEN, expire_at__lte=now)
+    expired = 0
+    caller = _Caller(ip=None, source=Source.SYSTEM, api_key="")
+    for pair_id in sorted(set(due.values_list("pair_id", flat=True))):
+        with transaction.atomic(durable=True):
+            pair = _lock_pair(pair_id)
+            orders = list(due.filter(pair_id=pair_id).order_by("id"))
+            _remove(
+                orders,
+                pair=pair,
+                status=OrderStatus.EXPIRED,
+                reason="expired",
+                caller=caller,
+                now=now,
+            )
+            expired += len(orders)
+    cutoff = now - timedelta(seconds=settings.TRADING_CLIENT_ORDER_ID_TTL_S)
+    Order.objects.filter(dedupe_key__isnull=False, created_at__lte=cutoff).update(dedupe_key=None)
+    return expired

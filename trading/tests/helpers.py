@@ -1,0 +1,76 @@
+"""Test helpers: fund a trader's sub-account, place orders tersely, read balances."""
+
+from decimal import Decimal
+from typing import Any
+
+from ledger import services as ledger
+from ledger.models import SYSTEM_FEES, Account, AccountKind, Balance
+from trading.models import Order
+from trading.services import PlaceResult, order_place
+
+SUB = "sub1"
+
+
+def fund(user: Any, account: str = SUB, **amounts: str) -> None:
+    """Credit the wallet and move everything into the sub-account `account` (created if needed)."""
+    ledger.account_create(user=user, name=account)
+    for currency, amount in amounts.items():
+        ledger.wallet_credit(user=user, currency=currency, amount=Decimal(amount))
+        ledger.transfer_from_wallet(
+            user=user, account=account, currency=currency, amount=Decimal(amount)
+        )
+
+
+def place(
+    user: Any,
+    side: str,
+    amount: str | None,
+    price: str | None = None,
+    *,
+    pair: str = "BTC-USD",
+    order_type: str | None = None,
+    account: str = SUB,
+    **kwargs: Any,
+) -> PlaceResult:
+    kind = order_type or ("Limit" if price is not None else "Market")
+    return order_place(
+        user=user,
+        account=account,
+        pair=pair,
+        side=side,
+        order_type=kind,
+        amount=None if amount is None else Decimal(amount),
+        price=None if price is None else Decimal(price),
+        **kwargs,
+    )
+
+
+def balance(user: Any, currency: str, account: str = SUB) -> tuple[Decimal, Decimal]:
+    """(total, on hold) of `currency` in the user's spot account `account`."""
+    row = Balance.objects.filter(
+        account__user=user,
+        account__kind=AccountKind.SPOT,
+        account__name=account,
+        currency_id=currency,
+    ).first()
+    return (row.total, row.on_hold) if row else (Decimal(0), Decimal(0))
+
+
+def fees_collected(currency: str) -> Decimal:
+    row = Balance.objects.filter(
+        account__kind=AccountKind.SYSTEM, account__name=SYSTEM_FEES, currency_id=currency
+    ).first()
+    return row.total if row else Decimal(0)
+
+
+def currency_sum(currency: str) -> Decimal:
+    """The sum over every account, system accounts included: always zero (double entry)."""
+    return sum((row.total for row in Balance.objects.filter(currency_id=currency)), Decimal(0))
+
+
+def reload(order: Order) -> Order:
+    return Order.objects.get(pk=order.pk)
+
+
+def system_account_ids() -> set[int]:
+    return set(Account.objects.filter(kind=AccountKind.SYSTEM).values_list("id", flat=True))
