@@ -14,11 +14,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-## run: install, migrate, load demo data, serve on 127.0.0.1:$(PORT)
+## run: install, migrate, load demo data, keep the demo market moving, serve on 127.0.0.1:$(PORT)
+## (MARKET_MAKER=0 serves without the background market maker)
+MARKET_MAKER ?= 1
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@if [ "$(MARKET_MAKER)" = "1" ]; then \
+		echo "demo market maker running in the background (log: market_maker.log)"; \
+		$(PY) manage.py market_maker --interval 5 > market_maker.log 2>&1 & MM=$$!; \
+		trap 'kill $$MM 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT); \
+	else \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT); \
+	fi
 
 ## test: the whole suite (SQLite by default; DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis)
 test: $(VENV)/.installed
