@@ -88,9 +88,13 @@ def api_key_issue(
     active: bool = False,
     source: str = Source.WEB,
     ip: str | None = None,
+    fixed_credentials: tuple[str, str] | None = None,
 ) -> IssuedApiKey:
     """Create a key and its secret, with no 2FA check (the building block of `api_key_create`, the operator
     command, demo data and tests).
+
+    `fixed_credentials` = (key id, secret) is for the embedded mode's documented demo key only; every other
+    caller lets the service draw both at random.
 
     Locks the user row, so concurrent creations cannot pass the per-user limit together. Raises
     `ApiKeyLimitReachedError` and the validation errors (name, permission, whitelist). Records `apikey.created`.
@@ -100,8 +104,7 @@ def api_key_issue(
     whitelist = whitelist_normalize(ip_whitelist)
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     _check_key_limit(user)
-    public_id = secrets.token_urlsafe(24)
-    secret = secrets.token_urlsafe(32)
+    public_id, secret = fixed_credentials or (secrets.token_urlsafe(24), secrets.token_urlsafe(32))
     key = ApiKey.objects.create(
         user=user,
         name=name,

@@ -10,7 +10,6 @@ from typing import TextIO
 from django.conf import settings
 
 from activities.models import Source
-from apikeys import crypto
 from apikeys.models import ApiKey, Permission
 from apikeys.services import api_key_issue
 from demo.users import DEMO_EMAIL, demo_user
@@ -39,15 +38,6 @@ def seed(stdout: TextIO) -> None:
         permissions=Permission.values,
         active=True,
         source=Source.SYSTEM,
+        fixed_credentials=(DEMO_KEY_ID, DEMO_KEY_SECRET) if settings.DEBUG else None,
     )
-    if not settings.DEBUG:
-        stdout.write(f"demo API key: {issued.key.public_id}  secret: {issued.secret}")
-        return
-    # Nothing has used the fresh key yet, so no cache holds its new id: rewriting id and secret is safe.
-    key = issued.key
-    key.public_id = DEMO_KEY_ID
-    key.secret_encrypted = crypto.encrypt(
-        DEMO_KEY_SECRET.encode(), associated_data=DEMO_KEY_ID.encode()
-    )
-    key.save(update_fields=["public_id", "secret_encrypted"])
-    stdout.write(f"demo API key: {DEMO_KEY_ID}  secret: {DEMO_KEY_SECRET}")
+    stdout.write(f"demo API key: {issued.key.public_id}  secret: {issued.secret}")

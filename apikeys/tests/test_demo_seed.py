@@ -46,3 +46,14 @@ def test_in_the_embedded_mode_the_demo_key_is_the_documented_one(db, settings):
         == (f"demo API key: {DEMO_KEY_ID}  secret: {DEMO_KEY_SECRET}")
     )
     assert ApiKey.objects.count() == 1
+
+
+def test_the_demo_keys_creation_is_recorded_under_its_documented_id(db, settings):
+    from activities.models import Activity, ActivityType
+
+    settings.DEBUG = True
+    _seed()
+
+    row = Activity.objects.get(action=ActivityType.APIKEY_CREATED)
+    assert row.api_key == DEMO_KEY_ID
+    assert DEMO_KEY_SECRET not in str(row.details)

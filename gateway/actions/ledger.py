@@ -156,8 +156,13 @@ def get_my_account_status_v3(params: dict[str, Any], call: Call) -> dict[str, An
 @action("get_my_wallet_balance", cost=5)
 def get_my_wallet_balance(params: dict[str, Any], call: Call) -> dict[str, Any]:
     wallet = selectors.wallet_balances(user=call.user_ref())
+    # The docs send only `balance`; nothing is ever on hold in the wallet, and saying so lets ccxt fill in
+    # `free` and `used` instead of leaving them None.
     return {
-        code: {"balance": _amount(balance.total, balance.currency.precision)}
+        code: {
+            "balance": _amount(balance.total, balance.currency.precision),
+            "balanceOnHold": _amount(balance.on_hold, balance.currency.precision),
+        }
         for code, balance in wallet.items()
     }
 

@@ -506,6 +506,9 @@ def get_trade_history(params: dict[str, Any], call: Call) -> dict[str, Any]:
     }
 
 
+DEFAULT_CANDLES = 100
+
+
 class CandlesParams(Params):
     pair = PairParam(required=False, allow_null=True)
     pairsList = ListParam(child=PairParam(), required=False, allow_null=True, allow_empty=False)
@@ -524,7 +527,9 @@ class CandlesParams(Params):
                 "Parameter limit cannot be used with both fromISO and toISO"
             )
         if (start is None) != (end is None) and limit is None:
-            raise serializers.ValidationError("Mandatory parameter limit is missing")
+            # The docs make `limit` mandatory here, but ccxt's fetch_ohlcv() without a limit sends only
+            # `toISO = now`: a default serves that call instead of failing an unmodified client.
+            attrs["limit"] = limit = DEFAULT_CANDLES
         if attrs.get("pairsList") and not attrs.get("pair") and limit != 1:
             raise serializers.ValidationError("Parameter limit should be 1 when pairsList is used")
         return attrs

@@ -91,6 +91,6 @@ def test_account_status_v3_wrong_types(gw, payload):
 
 def test_wallet_balance(gw):
     assert gw.data("get_my_wallet_balance") == {
-        "BTC": {"balance": "2.00000000"},
-        "USD": {"balance": "900.00"},
+        "BTC": {"balance": "2.00000000", "balanceOnHold": "0.00000000"},
+        "USD": {"balance": "900.00", "balanceOnHold": "0.00"},
     }

@@ -196,7 +196,9 @@ def test_candles_on_the_wire(alice) -> None:  # type: ignore[no-untyped-def]
                 "pair": "BTC-USD",
                 "resolution": "1m",
                 "dataType": "bestBid",
+                "fromISO": "2025-12-31T00:00:00Z",
                 "toISO": "2026-01-01T00:00:00Z",
+                "limit": 5,
             },
             "limit",
         ),
@@ -208,3 +210,19 @@ def test_candle_parameter_refusals(btc_usd, body, text) -> None:  # type: ignore
     )
     assert response.status_code == 422
     assert text in json.loads(response.content)["error"]
+
+
+def test_candles_with_one_bound_and_no_limit_default_to_100(btc_usd) -> None:  # type: ignore[no-untyped-def]
+    """ccxt's fetch_ohlcv() without a limit sends only toISO; it gets the last 100 periods, not an error."""
+    body = {
+        "pair": "BTC-USD",
+        "resolution": "1m",
+        "dataType": "bestBid",
+        "toISO": "2026-01-01T00:00:00Z",
+    }
+    response = Client().post(
+        "/api/spot/rest-public/get_candles", data=json.dumps(body), content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    assert len(json.loads(response.content)["data"]) <= 100
