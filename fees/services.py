@@ -1,6 +1,7 @@
 """Fee state changes: recording traded volume, refreshing the cached volumes, publishing schedule changes."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from common.money import quantize_down
@@ -27,7 +28,6 @@ def _volume_cache_add(user_id: int, day: date, units: int) -> None:
     cache.delete_many(later)
 
 
-@transaction.atomic  # composed into the trading engine's transaction
 def volume_record_fill(*, user: Any, usd_value: Decimal, at: datetime) -> None:
     """Add one fill's USD value (cut to 8 decimals) to the user's bucket for `at`'s UTC day.
 
@@ -36,17 +36,65 @@ def volume_record_fill(*, user: Any, usd_value: Decimal, at: datetime) -> None:
     value to the user's cached 30-day figure with an atomic `cache.incr`. Raises `ValueError` for a negative
     value. Records nothing (the fill's own records say it all).
     """
-    if usd_value < 0:
+    volume_record_fills(volumes={user.pk: usd_value}, at=at)
+
+
+def volume_record_fills(*, volumes: Mapping[int, Decimal], at: datetime) -> None:
+    """Add USD values (by user id; each cut to 8 decimals) to the users' buckets for `at`'s UTC day: what
+    `volume_record_fill` does for each, in two statements for all of them once the day's buckets exist.
+
+    Locks the buckets in ascending user id (one ordered `select_for_update`; missing ones are then created in
+    that same order), so transactions that share traders cannot deadlock on them. Then one UPDATE with the
+    new values, computed in Python (SQLite would add DECIMALs as floats). After commit, adds each value to
+    the user's cached 30-day figure. Raises `ValueError` for a negative value (nothing written).
+    """
+    if any(value < 0 for value in volumes.values()):
         raise ValueError("usd_value must not be negative")
-    amount = quantize_down(usd_value, VOLUME_PLACES)
-    if amount == 0:
+    amounts = {
+        user_id: amount
+        for user_id in sorted(volumes)
+        if (amount := quantize_down(volumes[user_id], VOLUME_PLACES)) != 0
+    }
+    if not amounts:
         return
     day = utc(at).date()
-    VolumeBucket.objects.get_or_create(user_id=user.pk, day=day)
-    bucket = VolumeBucket.objects.select_for_update().get(user_id=user.pk, day=day)
-    bucket.usd_volume += amount
-    bucket.save(update_fields=["usd_volume", "updated_at"])
-    transaction.on_commit(partial(_volume_cache_add, user.pk, day, to_units(amount)))
+    # Composed into the caller's transaction (a new one outside any), without a savepoint of its own: an
+    # error here fails the caller's transaction, which is then rolled back whole.
+    with transaction.atomic(savepoint=False):
+        _buckets_add(amounts, day)
+    for user_id, amount in amounts.items():
+        transaction.on_commit(partial(_volume_cache_add, user_id, day, to_units(amount)))
+
+
+def _bucket_lock_creating(user_id: int, day: date) -> VolumeBucket:
+    bucket = VolumeBucket.objects.select_for_update().filter(user_id=user_id, day=day).first()
+    if bucket is not None:
+        return bucket
+    try:
+        # A savepoint: if another transaction created the row meanwhile, PostgreSQL makes this INSERT wait for
+        # it to commit and then fail; the rest of our transaction survives and simply locks that row.
+        with transaction.atomic():
+            return VolumeBucket.objects.create(user_id=user_id, day=day)
+    except IntegrityError:
+        return VolumeBucket.objects.select_for_update().get(user_id=user_id, day=day)
+
+
+def _buckets_add(amounts: dict[int, Decimal], day: date) -> None:
+    rows = VolumeBucket.objects.select_for_update().filter(user_id__in=amounts, day=day)
+    buckets = {bucket.user_id: bucket for bucket in rows.order_by("user_id")}
+    if len(buckets) < len(amounts):
+        # First fill of the day for someone: lock or create each bucket in ascending user id (as
+        # `ledger.locking.lock_balances` does for balances, and for the same reasons).
+        buckets = {
+            user_id: buckets.get(user_id) or _bucket_lock_creating(user_id, day)
+            for user_id in amounts
+        }
+    now = timezone.now()
+    for user_id, amount in amounts.items():
+        bucket = buckets[user_id]
+        bucket.usd_volume += amount
+        bucket.updated_at = now
+    VolumeBucket.objects.bulk_update(buckets.values(), ["usd_volume", "updated_at"])
 
 
 def volume_refresh(*, at: datetime | None = None) -> int:

@@ -125,10 +125,13 @@ def post(
         details=dict(details or {}),
         created_at=now,
     )
+    changed = []
     for key, (total, on_hold) in state.items():
         balance = balances[key]
-        balance.total, balance.on_hold = total, on_hold
-        balance.save(update_fields=["total", "on_hold", "updated_at"])
+        balance.total, balance.on_hold, balance.updated_at = total, on_hold, now
+        changed.append(balance)
+    # One UPDATE for every balance of the transaction (values computed above, in Python), not one per row.
+    Balance.objects.bulk_update(changed, ["total", "on_hold", "updated_at"])
     JournalEntry.objects.bulk_create(
         JournalEntry(
             transaction=journal_tx,

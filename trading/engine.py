@@ -30,7 +30,7 @@ from activities.models import ActivityType, Source
 from activities.services import record
 from common.money import DECIMAL_PLACES, quantize_down, quantize_up
 from conditions.models import Pair
-from fees.services import volume_record_fill
+from fees.services import volume_record_fills
 from ledger.locking import BalanceKey
 from ledger.models import Balance
 from ledger.settlement import Fee, hold_release, trade_settle
@@ -418,6 +418,9 @@ def execute(
                 "taker_order": taker.pk,
                 "price": format(maker.price, "f"),
             },
+            # No savepoint: nothing here catches a failed settlement, which rolls the whole durable
+            # transaction (the order, its hold, every earlier fill) back.
+            savepoint=False,
         )
         outcome.trades.append(trade)
         if maker.remaining == 0:
@@ -448,10 +451,10 @@ def execute(
 
 
 def record_volumes(outcome: Outcome, now: datetime) -> None:
-    # Ascending user ids: every transaction locks the volume buckets in one order, so two pairs that share
-    # traders cannot deadlock on them.
-    for user_id in sorted(outcome.volume_usd):
-        volume_record_fill(user=user_ref(user_id), usd_value=outcome.volume_usd[user_id], at=now)
+    # One call for every trader of the pass: it locks their buckets in ascending user id (one order in every
+    # transaction, so two pairs that share traders cannot deadlock on them), in one query once they exist.
+    if outcome.volume_usd:
+        volume_record_fills(volumes=outcome.volume_usd, at=now)
 
 
 def record_fills(

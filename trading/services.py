@@ -37,7 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -45,12 +45,12 @@ from accounts.models import User
 from activities.models import ActivityType, Outcome, Source
 from activities.services import record
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
-from conditions.models import Pair, PairStatus
+from conditions.models import Currency, Pair, PairStatus
 from conditions.validation import order_check
 from fees.selectors import current_fee
 from ledger.errors import InsufficientFundsError
 from ledger.locking import BalanceKey, lock_balances
-from ledger.models import MAIN_ACCOUNT
+from ledger.models import MAIN_ACCOUNT, Account, AccountKind
 from ledger.services import spot_account_get
 from ledger.settlement import fees_account, hold_increase
 from trading import engine
@@ -116,17 +116,33 @@ def _lock_pair(pair_id: int | None = None, *, symbol: str | None = None) -> Pair
     """The pair row, locked (the per-pair matching lock), with its currencies joined. Raises
     `PairNotFoundError`.
 
-    `of=("self",)` locks the pair row only. Rows joined into a locking query that had to wait come from the
+    The lock is on the pair row only. Rows joined into a locking query that had to wait come from the
     snapshot taken before the wait (PostgreSQL READ COMMITTED re-reads only the locked row): fine for the
     currencies, wrong for anything the previous lock holder changed, so the market state is read separately,
     after the lock (`engine.pair_state`).
     """
-    rows = Pair.objects.select_for_update(of=("self",)).select_related(
-        "base", "quote", "fee_currency"
-    )
-    found = (
-        rows.filter(pk=pair_id).first() if symbol is None else rows.filter(symbol=symbol).first()
-    )
+    # Written out as SQL, and the currencies in a second query by primary key: compiling the ORM form (a
+    # locking query joined to three currencies) costs several times what both queries take to run. The
+    # currencies are read after the lock, as the joined rows were.
+    key = (_col(Pair, "id"), pair_id) if symbol is None else (_col(Pair, "symbol"), symbol)
+    table = connection.ops.quote_name(Pair._meta.db_table)
+    sql = f"SELECT * FROM {table} WHERE {key[0]} = %s"  # noqa: S608 - identifiers from the model
+    # SQLite has no row locks: its IMMEDIATE transactions serialise writers.
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    found = next(iter(Pair.objects.raw(sql, [key[1]])), None)
+    if found is not None:
+        codes = {found.base_id, found.quote_id, found.fee_currency_id}
+        marks = ", ".join(["%s"] * len(codes))
+        currency_sql = (
+            f"SELECT * FROM {connection.ops.quote_name(Currency._meta.db_table)}"  # noqa: S608
+            f" WHERE {_col(Currency, 'code')} IN ({marks})"
+        )
+        currencies = {row.pk: row for row in Currency.objects.raw(currency_sql, sorted(codes))}
+        for name in ("base", "quote", "fee_currency"):
+            field = Pair._meta.get_field(name)
+            currency = currencies[getattr(found, field.attname)]
+            field.set_cached_value(found, currency)  # type: ignore[union-attr]
     if found is None:
         raise PairNotFoundError(f"Unsupported pair {symbol}", details={"pair": symbol})
     return found
@@ -155,12 +171,23 @@ def normalise_type(order_type: str) -> str:
     return _TYPE_SPELLINGS.get(" ".join(order_type.strip().lower().split()), order_type.strip())
 
 
-def _earlier(*, user: User, client_order_id: str, fingerprint: str, now: datetime) -> Order | None:
+def _earlier(
+    *,
+    user: User,
+    client_order_id: str,
+    fingerprint: str,
+    now: datetime,
+    earlier_id: int | None = -1,
+) -> Order | None:
     """The order that still holds this clientOrderId, if it is a retry of the same order.
 
     Raises `ClientOrderIdConflictError` for other parameters. An id older than the dedupe window is released.
+    `earlier_id` is the holder's id when the caller already looked it up (None: no order holds the id).
     """
-    earlier = Order.objects.filter(user=user, dedupe_key=client_order_id).first()
+    if earlier_id is None:
+        return None
+    rows = Order.objects.filter(user=user, dedupe_key=client_order_id)
+    earlier = (rows if earlier_id == -1 else rows.filter(pk=earlier_id)).first()
     if earlier is None:
         return None
     if earlier.created_at <= now - timedelta(seconds=settings.TRADING_CLIENT_ORDER_ID_TTL_S):
@@ -209,7 +236,6 @@ def order_place(
     if account == MAIN_ACCOUNT:
         raise MainAccountOrderError()
     symbol = pair.strip().upper()
-    spot = spot_account_get(user=user, name=account)
     kind = normalise_type(order_type)
     side = side.strip().upper()
     if time_in_force:
@@ -218,7 +244,6 @@ def order_place(
         tif = TimeInForce.IOC if kind == OrderType.MARKET else TimeInForce.GTC
     order = Order(
         user=user,
-        account=spot,
         # Without an id of the caller's the protocol's default applies (the ms timestamp), binding nothing.
         client_order_id=client_order_id or str(int(now.timestamp() * 1000)),
         dedupe_key=client_order_id or None,
@@ -239,15 +264,10 @@ def order_place(
     )
     order.fingerprint = _fingerprint(order, account, symbol)
     caller = _Caller(ip=ip, source=str(source), api_key=api_key)
-    if client_order_id:
-        with transaction.atomic(durable=True):
-            earlier = _earlier(
-                user=user, client_order_id=client_order_id, fingerprint=order.fingerprint, now=now
-            )
-            if earlier is not None:
-                return _replayed(earlier, symbol, caller)
     try:
-        result, stops_waiting = _place(order, symbol=symbol, caller=caller, now=now)
+        result, stops_waiting = _place(
+            order, account=account, symbol=symbol, caller=caller, now=now
+        )
     except _DuplicateClientOrderId:
         with transaction.atomic(durable=True):
             earlier = _earlier(
@@ -346,18 +366,82 @@ def _reject(order: Order, *, symbol: str, code: int, reason: str, caller: _Calle
     return PlaceResult(order=order)
 
 
+def _state_and_open_count(pair: Pair, account_id: int) -> tuple[PairState, int]:
+    """The pair's state row and the account's open orders on the pair, in one query after the pair's lock
+    (so both are current, see `_lock_pair`).
+
+    Written out as SQL for the reason given in `_spot_and_earlier`.
+    """
+    statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
+    # Identifiers come from the models' metadata; every value is a parameter.
+    sql = (
+        f"SELECT s.*, (SELECT COUNT(*) FROM {Order._meta.db_table} o"  # noqa: S608
+        f" WHERE o.{_col(Order, 'account')} = %s AND o.{_col(Order, 'pair')} = %s"
+        f" AND o.{_col(Order, 'status')} IN ({statuses})) AS open_orders"
+        f" FROM {PairState._meta.db_table} s WHERE s.{_col(PairState, 'pair')} = %s"
+    )
+    params = [account_id, pair.pk, *OPEN_STATUSES, pair.pk]
+    state = next(iter(PairState.objects.raw(sql, params)), None)
+    if state is not None:
+        return state, state.open_orders  # type: ignore[attr-defined]
+    count = Order.objects.filter(OPEN, account_id=account_id, pair_id=pair.pk).count()
+    return engine.pair_state(pair), count
+
+
 def _stop_met(side: str, stop_price: Decimal | None, last: Decimal | None) -> bool:
     if stop_price is None or last is None:
         return False
     return last >= stop_price if side == Side.BUY else last <= stop_price
 
 
+def _spot_and_earlier(*, user: User, name: str, client_order_id: str) -> tuple[Account, int | None]:
+    """The user's spot account `name` and the id of the order holding `client_order_id` (None when none
+    does, or no id was given), in one query. Raises `AccountNotFoundError`.
+
+    Written out as SQL: on every order, compiling the ORM form of this query (a subquery annotation) costs
+    several times what the database takes to run it.
+    """
+    # Identifiers come from the models' metadata; every value is a parameter.
+    sql = (
+        f"SELECT a.*, (SELECT o.{_col(Order, 'id')} FROM {Order._meta.db_table} o"  # noqa: S608
+        f" WHERE o.{_col(Order, 'user')} = %s AND o.{_col(Order, 'dedupe_key')} = %s LIMIT 1)"
+        f" AS earlier_id FROM {Account._meta.db_table} a WHERE a.{_col(Account, 'user')} = %s"
+        f" AND a.{_col(Account, 'kind')} = %s AND a.{_col(Account, 'name')} = %s"
+    )
+    # A blank id matches no order: dedupe_key is NULL when the caller gave none.
+    params = [user.pk, client_order_id, user.pk, AccountKind.SPOT, name]
+    spot = next(iter(Account.objects.raw(sql, params)), None)
+    if spot is None:
+        return spot_account_get(user=user, name=name), -1  # raises, unless it was created just now
+    return spot, spot.earlier_id if client_order_id else None  # type: ignore[attr-defined]
+
+
+def _col(model: Any, field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
 def _place(
-    order: Order, *, symbol: str, caller: _Caller, now: datetime
+    order: Order, *, account: str, symbol: str, caller: _Caller, now: datetime
 ) -> tuple[PlaceResult, bool]:
-    """Match and store a new order in one durable transaction. Returns the result and whether stop orders
-    wait on the pair (the caller then triggers those the new last price reached, in their own transactions)."""
+    """Match and store a new order in one durable transaction, or answer a retry of a recent clientOrderId
+    with the earlier order. Returns the result and whether stop orders wait on the pair (the caller then
+    triggers those the new last price reached, in their own transactions)."""
     with transaction.atomic(durable=True):
+        # The account and the clientOrderId check come first, in the same transaction as the placement (one
+        # BEGIN/COMMIT less than a transaction of their own); a replay then returns before any lock is taken.
+        order.account, earlier_id = _spot_and_earlier(
+            user=order.user, name=account, client_order_id=order.dedupe_key or ""
+        )
+        if order.dedupe_key:
+            earlier = _earlier(
+                user=order.user,
+                client_order_id=order.dedupe_key,
+                fingerprint=order.fingerprint,
+                now=now,
+                earlier_id=earlier_id,
+            )
+            if earlier is not None:
+                return _replayed(earlier, symbol, caller), False
         pair = _lock_pair(symbol=symbol)
         order.pair = pair
         order.fee_currency_id = pair.fee_currency_id
@@ -371,9 +455,7 @@ def _place(
             TimeInForce.GTD,
         )
         if rests:
-            open_count = Order.objects.filter(
-                OPEN, account_id=order.account_id, pair_id=pair.pk
-            ).count()
+            state, open_count = _state_and_open_count(pair, order.account_id)
             if open_count >= settings.TRADING_MAX_OPEN_ORDERS:
                 rejected = _reject(
                     order,
@@ -386,7 +468,8 @@ def _place(
         rates = current_fee(user=order.user, pair=pair, at=now)
         order.maker_rate, order.taker_rate = rates.maker, rates.taker
         fee_places = pair.fee_currency.precision
-        state = engine.pair_state(pair)
+        if not rests:
+            state = engine.pair_state(pair)
 
         waiting_stop = order.order_type == OrderType.STOP_LIMIT and not _stop_met(
             order.side, order.stop_price, state.last_price

@@ -44,7 +44,7 @@ def test_existing_rows_are_locked_with_one_ordered_query_and_only_those_asked_fo
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         locked = lock_balances([(b.pk, "USD"), (a.pk, "BTC")])
     assert sorted(locked) == [(a.pk, "BTC"), (b.pk, "USD")]
-    assert len(queries.captured_queries) == 2  # the existence check, then one ordered lock
+    assert len(queries.captured_queries) == 1  # one ordered lock, no separate existence check
     assert "ORDER BY" in queries.captured_queries[-1]["sql"]
 
 
