@@ -50,7 +50,7 @@ from conditions.validation import order_check
 from fees.selectors import current_fee
 from ledger.errors import InsufficientFundsError
 from ledger.locking import BalanceKey, lock_balances
-from ledger.models import MAIN_ACCOUNT, Account, AccountKind
+from ledger.models import MAIN_ACCOUNT, SYSTEM_FEES, Account, AccountKind
 from ledger.services import spot_account_get
 from ledger.settlement import fees_account, hold_increase
 from trading import engine
@@ -366,26 +366,29 @@ def _reject(order: Order, *, symbol: str, code: int, reason: str, caller: _Calle
     return PlaceResult(order=order)
 
 
-def _state_and_open_count(pair: Pair, account_id: int) -> tuple[PairState, int]:
-    """The pair's state row and the account's open orders on the pair, in one query after the pair's lock
-    (so both are current, see `_lock_pair`).
+def _state_and_open_count(pair: Pair, account_id: int) -> tuple[PairState, int, bool | None]:
+    """The pair's state row, the account's open orders on the pair and whether untriggered stop orders wait
+    on the pair (None: not known), in one query after the pair's lock (so all are current, see `_lock_pair`).
 
     Written out as SQL for the reason given in `_spot_and_earlier`.
     """
     statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
+    table, pair_col, status_col = Order._meta.db_table, _col(Order, "pair"), _col(Order, "status")
     # Identifiers come from the models' metadata; every value is a parameter.
     sql = (
-        f"SELECT s.*, (SELECT COUNT(*) FROM {Order._meta.db_table} o"  # noqa: S608
-        f" WHERE o.{_col(Order, 'account')} = %s AND o.{_col(Order, 'pair')} = %s"
-        f" AND o.{_col(Order, 'status')} IN ({statuses})) AS open_orders"
+        f"SELECT s.*, (SELECT COUNT(*) FROM {table} o"  # noqa: S608
+        f" WHERE o.{_col(Order, 'account')} = %s AND o.{pair_col} = %s"
+        f" AND o.{status_col} IN ({statuses})) AS open_orders,"
+        f" EXISTS(SELECT 1 FROM {table} t WHERE t.{pair_col} = %s AND t.{status_col} IN ({statuses})"
+        f" AND NOT t.{_col(Order, 'is_triggered')}) AS stops_waiting"
         f" FROM {PairState._meta.db_table} s WHERE s.{_col(PairState, 'pair')} = %s"
     )
-    params = [account_id, pair.pk, *OPEN_STATUSES, pair.pk]
+    params = [account_id, pair.pk, *OPEN_STATUSES, pair.pk, *OPEN_STATUSES, pair.pk]
     state = next(iter(PairState.objects.raw(sql, params)), None)
     if state is not None:
-        return state, state.open_orders  # type: ignore[attr-defined]
+        return state, state.open_orders, bool(state.stops_waiting)  # type: ignore[attr-defined]
     count = Order.objects.filter(OPEN, account_id=account_id, pair_id=pair.pk).count()
-    return engine.pair_state(pair), count
+    return engine.pair_state(pair), count, None
 
 
 def _stop_met(side: str, stop_price: Decimal | None, last: Decimal | None) -> bool:
@@ -394,9 +397,13 @@ def _stop_met(side: str, stop_price: Decimal | None, last: Decimal | None) -> bo
     return last >= stop_price if side == Side.BUY else last <= stop_price
 
 
-def _spot_and_earlier(*, user: User, name: str, client_order_id: str) -> tuple[Account, int | None]:
-    """The user's spot account `name` and the id of the order holding `client_order_id` (None when none
-    does, or no id was given), in one query. Raises `AccountNotFoundError`.
+def _spot_and_earlier(
+    *, user: User, name: str, client_order_id: str
+) -> tuple[Account, int | None, int | None]:
+    """The user's spot account `name`, the id of the order holding `client_order_id` (None when none does,
+    or no id was given) and the fees account's id (None until it exists), in one query. Sets the user's
+    `public_id` (the only field of the user an order's answer shows), so a caller may pass a bare
+    `User(pk=...)`. Raises `AccountNotFoundError`.
 
     Written out as SQL: on every order, compiling the ORM form of this query (a subquery annotation) costs
     several times what the database takes to run it.
@@ -405,15 +412,35 @@ def _spot_and_earlier(*, user: User, name: str, client_order_id: str) -> tuple[A
     sql = (
         f"SELECT a.*, (SELECT o.{_col(Order, 'id')} FROM {Order._meta.db_table} o"  # noqa: S608
         f" WHERE o.{_col(Order, 'user')} = %s AND o.{_col(Order, 'dedupe_key')} = %s LIMIT 1)"
-        f" AS earlier_id FROM {Account._meta.db_table} a WHERE a.{_col(Account, 'user')} = %s"
+        f" AS earlier_id, (SELECT u.{_col(User, 'public_id')} FROM {User._meta.db_table} u"
+        f" WHERE u.{_col(User, 'id')} = %s) AS user_public_id,"
+        f" (SELECT f.{_col(Account, 'id')} FROM {Account._meta.db_table} f"
+        f" WHERE f.{_col(Account, 'user')} IS NULL AND f.{_col(Account, 'kind')} = %s"
+        f" AND f.{_col(Account, 'name')} = %s) AS fees_account_id"
+        f" FROM {Account._meta.db_table} a WHERE a.{_col(Account, 'user')} = %s"
         f" AND a.{_col(Account, 'kind')} = %s AND a.{_col(Account, 'name')} = %s"
     )
     # A blank id matches no order: dedupe_key is NULL when the caller gave none.
-    params = [user.pk, client_order_id, user.pk, AccountKind.SPOT, name]
+    params = [
+        user.pk,
+        client_order_id,
+        user.pk,
+        AccountKind.SYSTEM,
+        SYSTEM_FEES,
+        user.pk,
+        AccountKind.SPOT,
+        name,
+    ]
     spot = next(iter(Account.objects.raw(sql, params)), None)
     if spot is None:
-        return spot_account_get(user=user, name=name), -1  # raises, unless it was created just now
-    return spot, spot.earlier_id if client_order_id else None  # type: ignore[attr-defined]
+        # Raises, unless it was created just now (the main account); the user is then loaded in full.
+        spot = spot_account_get(user=user, name=name)
+        user.refresh_from_db(fields=["public_id"])
+        return spot, -1, None
+    user.public_id = spot.user_public_id  # type: ignore[attr-defined]
+    spot.user = user  # the account is the user's: no query when it is asked for
+    earlier_id = spot.earlier_id if client_order_id else None  # type: ignore[attr-defined]
+    return spot, earlier_id, spot.fees_account_id  # type: ignore[attr-defined]
 
 
 def _col(model: Any, field: str) -> str:
@@ -429,7 +456,7 @@ def _place(
     with transaction.atomic(durable=True):
         # The account and the clientOrderId check come first, in the same transaction as the placement (one
         # BEGIN/COMMIT less than a transaction of their own); a replay then returns before any lock is taken.
-        order.account, earlier_id = _spot_and_earlier(
+        order.account, earlier_id, known_fees_id = _spot_and_earlier(
             user=order.user, name=account, client_order_id=order.dedupe_key or ""
         )
         if order.dedupe_key:
@@ -454,8 +481,9 @@ def _place(
             TimeInForce.GTC,
             TimeInForce.GTD,
         )
+        stops_known: bool | None = None
         if rests:
-            state, open_count = _state_and_open_count(pair, order.account_id)
+            state, open_count, stops_known = _state_and_open_count(pair, order.account_id)
             if open_count >= settings.TRADING_MAX_OPEN_ORDERS:
                 rejected = _reject(
                     order,
@@ -492,8 +520,10 @@ def _place(
             keys.update({(order.account_id, pair.base_id), (order.account_id, pair.quote_id)})
         for account_id in plan.maker_account_ids():
             keys.update({(account_id, pair.base_id), (account_id, pair.quote_id)})
-        fees_account_id = fees_account().pk if plan.fills else 0
+        fees_account_id = 0
         if plan.fills:
+            # Read with the spot account; created (one more query) only on the very first fill.
+            fees_account_id = known_fees_id or fees_account().pk
             keys.add((fees_account_id, pair.fee_currency_id))
         balances = lock_balances(keys)
         if not _hold(order, balances, currency, hold):
@@ -516,6 +546,7 @@ def _place(
             fees_account_id=fees_account_id,
             caller=caller,
             now=now,
+            stops_known=stops_known,
         )
         return PlaceResult(order=order, trades=tuple(outcome.trades)), outcome.stops_waiting
 
@@ -545,9 +576,11 @@ def _run(
     fees_account_id: int,
     caller: _Caller,
     now: datetime,
+    stops_known: bool | None = None,
 ) -> engine.Outcome:
     """Execute the plan for a funded taker (`new`: not stored yet); settle what is left of it; store it;
-    update the market; record."""
+    update the market; record. `stops_known`: whether untriggered stops wait on the pair, when the caller
+    read it under this pair lock (matching neither adds nor triggers any)."""
     if new and plan.steps:
         _insert(order)  # trades refer to it
         _record_placed(order, pair.symbol, caller)
@@ -606,9 +639,11 @@ def _run(
             ]
         )
     if outcome.trades:
-        outcome.stops_waiting = Order.objects.filter(
-            OPEN, pair_id=pair.pk, is_triggered=False
-        ).exists()
+        outcome.stops_waiting = (
+            stops_known
+            if stops_known is not None
+            else Order.objects.filter(OPEN, pair_id=pair.pk, is_triggered=False).exists()
+        )
     engine.market_update(pair=pair, state=state, now=now, outcome=outcome, rested=rested)
     engine.record_volumes(outcome, now)
     engine.record_fills(

@@ -226,3 +226,35 @@ def test_candles_with_one_bound_and_no_limit_default_to_100(btc_usd) -> None:  #
 
     assert response.status_code == 200
     assert len(json.loads(response.content)["data"]) <= 100
+
+
+def test_a_sweep_that_leaves_a_maker_partly_filled_puts_the_top_at_its_price(  # type: ignore[no-untyped-def]
+    alice, bob, btc_usd
+) -> None:
+    place(bob, "SELL", "0.1", "50000", now=T0)
+    place(bob, "SELL", "0.2", "50100", now=T0)
+    place(bob, "SELL", "0.1", "50200", now=T0)
+    # Fills the 50000 ask, then part of the 50100 one: the top is the maker it stopped in.
+    place(alice, "BUY", "0.2", "50100", now=T0 + timedelta(seconds=1))
+    state = PairState.objects.get(pair=btc_usd)
+    assert (state.best_ask, state.last_price) == (D("50100"), D("50100"))
+    # Fills the rest of it exactly: the next level is looked up.
+    place(alice, "BUY", "0.1", "50100", now=T0 + timedelta(seconds=2))
+    state.refresh_from_db()
+    assert state.best_ask == D("50200")
+    minute = Candle.objects.get(
+        pair=btc_usd, resolution=Resolution.MINUTE, start=T0.replace(second=0)
+    )
+    assert (minute.ask_open, minute.ask_high, minute.ask_low, minute.ask_close) == (
+        D("50000"),
+        D("50200"),
+        D("50000"),
+        D("50200"),
+    )
+    assert (minute.trade_open, minute.trade_high, minute.trade_low, minute.trade_close) == (
+        D("50000"),
+        D("50100"),
+        D("50000"),
+        D("50100"),
+    )
+    assert (minute.volume, minute.quote_volume) == (D("0.3"), D("15020"))
