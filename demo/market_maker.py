@@ -9,6 +9,7 @@ price drifts a little (a random walk pulled back toward the currencies' USD rate
 around it, and with some probability the noise trader sends a small market order.
 """
 
+import contextlib
 import math
 import random
 import time
@@ -19,11 +20,12 @@ from typing import TextIO
 from accounts.models import User
 from accounts.services import user_create
 from activities.models import Source
+from common.errors import DomainError
 from conditions.models import Currency, Pair, PairStatus
 from ledger import services as ledger
 from ledger.models import JournalTransaction, TransactionType
 from trading.models import OPEN, Order, PairState, Side
-from trading.services import order_cancel_all, order_place
+from trading.services import order_cancel, order_place
 
 MAKER_EMAIL = "marketmaker@example.com"
 TAKER_EMAIL = "noisetrader@example.com"
@@ -106,8 +108,16 @@ def _lot_amount(value_usd: Decimal, price: Decimal, pair: Pair) -> Decimal:
 
 
 def quote(maker: User, pair: Pair, reference: Decimal) -> int:
-    """Replace the maker's ladder on `pair` around `reference`; returns how many orders rest now."""
-    order_cancel_all(user=maker, accounts=[ACCOUNT], pair=pair.symbol, **SYSTEM)
+    """Replace the maker's ladder on `pair` around `reference`; returns how many new orders rest.
+
+    The new ladder goes in before the old one comes out: cancelling first would leave the book empty for a
+    moment, and best-bid/best-ask candles would record whatever else happened to rest then as the market.
+    """
+    old = list(
+        Order.objects.filter(OPEN, user=maker, account__name=ACCOUNT, pair=pair).values_list(
+            "id", flat=True
+        )
+    )
     placed = 0
     for level in range(LEVELS):
         offset = LEVEL_STEP * (level + 1)
@@ -128,6 +138,10 @@ def quote(maker: User, pair: Pair, reference: Decimal) -> int:
                 **SYSTEM,
             )
             placed += result.order.is_resting
+    for order_id in old:
+        # Self-trade prevention may already have cancelled an old order the new ladder crossed.
+        with contextlib.suppress(DomainError):
+            order_cancel(user=maker, order_id=order_id, **SYSTEM)
     return placed
 
 

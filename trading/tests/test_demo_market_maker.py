@@ -58,3 +58,38 @@ def test_the_management_command_runs_bounded(demo_market) -> None:  # type: igno
     out = io.StringIO()
     call_command("market_maker", iterations=1, interval=0, seed=1, stdout=out)
     assert "market maker stopped after" in out.getvalue()
+
+
+def test_requoting_never_leaves_the_book_side_empty(demo_market) -> None:  # type: ignore[no-untyped-def]
+    """New ladder first, old one out after: a far-away order never becomes the best bid, even briefly."""
+    from accounts.tests.factories import UserFactory
+    from ledger import services as ledger
+    from trading.models import Candle
+    from trading.services import order_place
+
+    market_maker.seed(io.StringIO())
+    pair = Pair.objects.get(symbol="BTC-USD")
+    best_bid = PairState.objects.get(pair=pair).best_bid
+    far = UserFactory()
+    ledger.wallet_credit(user=far, currency="USD", amount=D("100000"))
+    ledger.account_create(user=far, name="far")
+    ledger.transfer_from_wallet(user=far, account="far", currency="USD", amount=D("100000"))
+    far_price = (best_bid * D("0.8") / pair.tick_size).to_integral_value() * pair.tick_size
+    far_order = order_place(
+        user=far,
+        account="far",
+        pair="BTC-USD",
+        side="BUY",
+        order_type="Limit",
+        amount=D("0.001"),
+        price=far_price,
+    )
+
+    assert far_order.order.is_resting, far_order.order.reject_reason
+
+    market_maker.quote(market_maker._user(market_maker.MAKER_EMAIL, "Market Maker"), pair, best_bid)
+
+    lows = Candle.objects.filter(pair=pair).exclude(bid_low=None).values_list("bid_low", flat=True)
+    assert min(lows) > far_price
+    maker_open = Order.objects.filter(OPEN, user__email=market_maker.MAKER_EMAIL, pair=pair)
+    assert maker_open.count() == market_maker.LEVELS * 2
