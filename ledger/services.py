@@ -389,23 +389,16 @@ def transfer_from_wallet(
     Same idempotency and refusals as `transfer_internal` (the wallet is never "the same account"); the amount
     also respects the currency's wallet precision. Locks both balance rows. Records `transfer.from_wallet`.
     """
-    _check_client_tx_id(client_tx_id)
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
-        raise AmountNotPositiveError()
-    target_account = _sub_account(user, account)
-    ccy = _wallet_currency(currency, amount)
-    move = _Move(
-        type=TransactionType.WALLET_DEPOSIT,
-        activity=ActivityType.TRANSFER_FROM_WALLET,
-        source=wallet_account(user),
-        target=target_account,
-        source_name=None,
-        target_name=account,
-        currency=ccy,
+    return _wallet_transfer(
+        to_wallet=False,
+        user=user,
+        account=account,
+        currency=currency,
         amount=amount,
-    )
-    return _execute(
-        move, user=user, client_tx_id=client_tx_id, ip=ip, source=source, api_key=api_key
+        client_tx_id=client_tx_id,
+        ip=ip,
+        source=source,
+        api_key=api_key,
     )
 
 
@@ -425,18 +418,47 @@ def transfer_to_wallet(
 
     Same contract as `transfer_from_wallet`, in the other direction. Records `transfer.to_wallet`.
     """
+    return _wallet_transfer(
+        to_wallet=True,
+        user=user,
+        account=account,
+        currency=currency,
+        amount=amount,
+        client_tx_id=client_tx_id,
+        ip=ip,
+        source=source,
+        api_key=api_key,
+    )
+
+
+def _wallet_transfer(
+    *,
+    to_wallet: bool,
+    user: User,
+    account: str,
+    currency: str,
+    amount: Decimal,
+    client_tx_id: str,
+    ip: str | None,
+    source: Source | str,
+    api_key: str,
+) -> TransferResult:
+    """The one body of both wallet transfers; `to_wallet` picks the direction."""
     _check_client_tx_id(client_tx_id)
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
         raise AmountNotPositiveError()
-    source_account = _sub_account(user, account)
+    spot = _sub_account(user, account)
     ccy = _wallet_currency(currency, amount)
+    wallet = wallet_account(user)
     move = _Move(
-        type=TransactionType.WALLET_WITHDRAWAL,
-        activity=ActivityType.TRANSFER_TO_WALLET,
-        source=source_account,
-        target=wallet_account(user),
-        source_name=account,
-        target_name=None,
+        type=TransactionType.WALLET_WITHDRAWAL if to_wallet else TransactionType.WALLET_DEPOSIT,
+        activity=ActivityType.TRANSFER_TO_WALLET
+        if to_wallet
+        else ActivityType.TRANSFER_FROM_WALLET,
+        source=spot if to_wallet else wallet,
+        target=wallet if to_wallet else spot,
+        source_name=account if to_wallet else None,
+        target_name=None if to_wallet else account,
         currency=ccy,
         amount=amount,
     )

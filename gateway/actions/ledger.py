@@ -5,6 +5,7 @@ Amounts leave as fixed-point strings padded to the currency's precision; times a
 The mutating actions' services record their own activity rows (with the key and client IP passed down).
 """
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -303,6 +304,21 @@ class WalletTransferParams(Params):
     amount = DecimalParam(positive=True)
 
 
+def _wallet_transfer(
+    service: Callable[..., services.TransferResult], params: dict[str, Any], call: Call
+) -> dict[str, Any]:
+    """Both wallet transfers: the same parameters and reply, `service` gives the direction."""
+    result = service(
+        user=call.user,
+        account=params["accountId"],
+        currency=params["currency"],
+        amount=params["amount"],
+        client_tx_id=params["clientTxId"],
+        **_source(call),
+    )
+    return _wallet_reply(result, params["accountId"])
+
+
 def _wallet_reply(result: services.TransferResult, account: str) -> dict[str, Any]:
     return {
         "accountId": account,
@@ -321,15 +337,7 @@ def _wallet_reply(result: services.TransferResult, account: str) -> dict[str, An
     params=WalletTransferParams,
 )
 def do_deposit_funds_from_wallet(params: dict[str, Any], call: Call) -> dict[str, Any]:
-    result = services.transfer_from_wallet(
-        user=call.user,
-        account=params["accountId"],
-        currency=params["currency"],
-        amount=params["amount"],
-        client_tx_id=params["clientTxId"],
-        **_source(call),
-    )
-    return _wallet_reply(result, params["accountId"])
+    return _wallet_transfer(services.transfer_from_wallet, params, call)
 
 
 @action(
@@ -340,15 +348,7 @@ def do_deposit_funds_from_wallet(params: dict[str, Any], call: Call) -> dict[str
     params=WalletTransferParams,
 )
 def do_withdrawal_funds_to_wallet(params: dict[str, Any], call: Call) -> dict[str, Any]:
-    result = services.transfer_to_wallet(
-        user=call.user,
-        account=params["accountId"],
-        currency=params["currency"],
-        amount=params["amount"],
-        client_tx_id=params["clientTxId"],
-        **_source(call),
-    )
-    return _wallet_reply(result, params["accountId"])
+    return _wallet_transfer(services.transfer_to_wallet, params, call)
 
 
 # --- Deposit addresses ------------------------------------------------------------------------------
