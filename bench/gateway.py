@@ -163,6 +163,26 @@ def load(
     return len(latencies) - errors, errors, latencies
 
 
+def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """gunicorn with 2 sync workers on 127.0.0.1:`port`, in its own session so it can be stopped whole."""
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    return subprocess.Popen(
+        [
+            gunicorn,
+            "config.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+
+
 def wait_for(port: int, proc: subprocess.Popen[bytes]) -> None:
     for _ in range(100):
         if proc.poll() is not None:
@@ -207,22 +227,7 @@ def main() -> None:
     env = server_env(args.port)
     key, secret, user_id = prepare(env)
     env["BENCH_USER_ID"] = str(user_id)
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    server = subprocess.Popen(
-        [
-            gunicorn,
-            "config.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = start_gunicorn(args.port, env)
     try:
         wait_for(args.port, server)
         pool = multiprocessing.get_context("fork").Pool(args.clients)

@@ -29,7 +29,6 @@ import secrets
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -39,7 +38,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gateway import ensure_database, percentile, wait_for, workers_cpu  # noqa: E402
+from bench.gateway import (  # noqa: E402
+    ensure_database,
+    percentile,
+    start_gunicorn,
+    wait_for,
+    workers_cpu,
+)
 from gateway import signing  # noqa: E402 (pure module, no Django)
 
 MODES = ("read", "resting", "crossing")
@@ -260,22 +265,7 @@ def main() -> None:
 
     env = server_env()
     keys = prepare(env, args.clients)
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    server = subprocess.Popen(
-        [
-            gunicorn,
-            "config.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = start_gunicorn(args.port, env)
     accepted = 0
     try:
         wait_for(args.port, server)

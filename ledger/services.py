@@ -187,6 +187,13 @@ def _check_amount(amount: Decimal, currency: Currency, *, places: int | None = N
         )
 
 
+def _check_transfer_request(client_tx_id: str, amount: Decimal) -> None:
+    """What every transfer refuses before it looks anything up: a malformed client id, a non-positive amount."""
+    _check_client_tx_id(client_tx_id)
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise AmountNotPositiveError()
+
+
 def _check_client_tx_id(client_tx_id: str) -> None:
     if len(client_tx_id) > CLIENT_TX_ID_MAX_LENGTH:
         raise InvalidClientTxIdError(
@@ -348,9 +355,7 @@ def transfer_internal(
     `AccountNotFoundError`, `InsufficientFundsError`. Locks both balance rows (in the global order).
     Records `transfer.internal`.
     """
-    _check_client_tx_id(client_tx_id)
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
-        raise AmountNotPositiveError()
+    _check_transfer_request(client_tx_id, amount)
     if from_account == to_account:
         raise SameAccountError()
     source_account = _sub_account(user, from_account)
@@ -444,9 +449,7 @@ def _wallet_transfer(
     api_key: str,
 ) -> TransferResult:
     """The one body of both wallet transfers; `to_wallet` picks the direction."""
-    _check_client_tx_id(client_tx_id)
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
-        raise AmountNotPositiveError()
+    _check_transfer_request(client_tx_id, amount)
     spot = _sub_account(user, account)
     ccy = _wallet_currency(currency, amount)
     wallet = wallet_account(user)
