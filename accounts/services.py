@@ -202,11 +202,25 @@ def totp_enrol_start(*, user: User) -> TotpEnrolment:
 
 
 def _verify(*, user: User, device: TOTPDevice, code: str, ip: str | None, purpose: str) -> None:
+    """The one place a TOTP code is checked: single use whatever the concurrency.
+
+    django-otp refuses a code whose time step is not after the device's `last_t`, then saves the new `last_t`;
+    done on an unlocked instance, two requests carrying the same code both read the old `last_t` and both pass.
+    So the device row is re-read under `select_for_update()` inside a transaction, and the check and the save
+    of `last_t` happen under that lock: a second request waits for the first to commit, then sees the code
+    spent. (On SQLite the IMMEDIATE transaction serialises the two writers in the same way.) The lock is held
+    for one row read and one update; the failure's activity row is written after the lock is released.
+    """
     per_user, per_ip = _totp_limits()
     per_user.check(str(user.pk))
     per_ip.check(ip)
     code = (code or "").strip()
-    if code.isdigit() and device.verify_token(code):
+    verified = False
+    if code.isascii() and code.isdigit():
+        with transaction.atomic():
+            locked = TOTPDevice.objects.select_for_update().filter(pk=device.pk).first()
+            verified = locked is not None and locked.verify_token(code)
+    if verified:
         per_user.reset(str(user.pk))
         return
     per_user.fail(str(user.pk))
