@@ -20,4 +20,6 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("TRADING_EXPIRY_INTERVAL_S", "5")),
     },
     "trading-stops-trigger": {"task": "trading.stops_trigger_task", "schedule": 30.0},
+    # Forget the replay guard's request fingerprints once their timestamp window is over.
+    "gateway-replay-prune": {"task": "gateway.replay_prune_task", "schedule": 60.0},
 }

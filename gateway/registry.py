@@ -41,8 +41,12 @@ the key's public id down); the gateway then writes nothing on success. Refusals 
 one `gateway.refused` row from the gateway. `log_params` names the parameters that may appear in that row's
 summary (default: every declared parameter); never list one that can carry a secret.
 
-`mutates=True` also turns on the replay guard: the exact same signed request (same key, same signature) is
-refused while its timestamp is inside the window.
+`mutates=True` also turns on the replay guard (gateway/replay.py): the exact same signed request (same key, same
+signature) executes at most once. The handler passes `call.claim` to its service as `claim=`; the service runs
+it first inside its own transaction, so the request's fingerprint commits with its effect. `idempotent=True`
+(with `mutates=True`) declares an action whose repeat is harmless (cancel all, cancel one): it is not guarded, a
+repeat simply runs again, and the gateway writes its `gateway.call` row on success too, so every call, also
+one that changed nothing, leaves a row.
 
 Public actions: `public=True` serves the action on `/rest-public/` (no key, rate-limited per client IP) and,
 unless `private=False`, also on `/rest/` as its signed twin with `permission`.
@@ -74,6 +78,12 @@ class Action:
     mutates: bool
     params: type[serializers.Serializer] | None
     log_params: tuple[str, ...]
+    idempotent: bool = False
+
+    @property
+    def guarded(self) -> bool:
+        """Whether the replay guard applies: a mutating action whose repeat would change state again."""
+        return self.mutates and not self.idempotent
 
 
 @dataclass
@@ -85,6 +95,8 @@ class Call:
     key: "AuthKey | None"
     ip: str | None
     now: datetime
+    # The replay guard's claim for a guarded mutating call (gateway/replay.py); pass it to the service.
+    claim: Callable[[], None] | None = None
     _user: Any = field(default=None, repr=False)
 
     @cached_property
@@ -123,6 +135,7 @@ def action(
     public: bool = False,
     private: bool = True,
     log_params: tuple[str, ...] | None = None,
+    idempotent: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of action `name` (see the module docstring)."""
 
@@ -135,6 +148,7 @@ def action(
             mutates=mutates,
             params=params,
             log_params=log_params if log_params is not None else _declared_fields(params),
+            idempotent=idempotent,
         )
         for table, wanted in ((PUBLIC, public), (PRIVATE, private)):
             if not wanted:

@@ -1,20 +1,119 @@
-"""The replay guard for mutating calls: the same key and signature are accepted once per timestamp window.
+"""The replay guard for mutating calls: a signed request executes at most once, durably.
 
-A signature covers the action, the timestamp and the body, so an exact repeat is a replay (or a client that
-sent two identical mutating requests within one second; refusing the second is the safe side). Reads are not
-guarded: two identical reads in the same second legitimately sign to the same value.
+A signature covers the action, the timestamp and the body, so an exact repeat is a replay (or a client that sent
+two identical mutating requests within one second). Its fingerprint (key id + SHA-256 of the signature) is
+inserted into `gateway.SignedRequest`, whose unique constraint refuses the second one, **in the same database
+transaction as the call's effect**: the transfer and its fingerprint commit together or not at all, so a crash
+cannot leave an effect without its fingerprint (replayable) nor a fingerprint without its effect (a lost call
+answered as a replay). The cache plays no part: a Redis restart or flush forgets nothing.
+
+How the row gets into the service's transaction: entry-point services are `@transaction.atomic(durable=True)`,
+so the gateway cannot open a transaction around them. Instead the service takes a `claim` callable and runs it
+first inside its own transaction (`ledger.services._execute`, `trading.services._place`). The gateway hands a
+`Claim` (this module) to the handler through `Call.claim`, and the handler passes it on. This keeps the services
+free of any gateway import (the table is the gateway's), keeps `durable=True` meaning "entry point", and makes
+the extra write visible in the service's signature rather than ambient. Considered and not taken: a context
+variable read by the services (ambient), and a fingerprint insert in a transaction of its own before the
+effect (a refused or crashed call would burn the request, and the issue asks for one transaction).
+
+If a concurrent identical request holds the row, the insert waits for it; if that one commits, this one gets
+`ReplayError` (409) and its transaction rolls back. A mutating call that is refused (a domain error) rolls its
+fingerprint back with everything else; the gateway then stores the fingerprint on its own
+(`remember_refused`), so the same bytes cannot be replayed to succeed later inside the window.
+
+Idempotent actions (`@action(..., idempotent=True)`: cancel all, cancel one) are not guarded: a repeat runs
+again, changes nothing, and gets its own activity row.
+
+Rows live `2 * GATEWAY_TIMESTAMP_WINDOW_S + 2` seconds (a timestamp may be up to a window in the future and is
+valid until a window after it). `prune` deletes the expired ones: the `gateway_replay_prune` command, the Celery
+beat task `gateway.replay_prune_task`, and opportunistically each process after a call, at most once per TTL.
 """
 
+import hashlib
+import logging
+import time
+from datetime import datetime, timedelta
+
 from django.conf import settings
-from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from apikeys.selectors import AuthKey
 from gateway.errors import ReplayError
+from gateway.models import SignedRequest
+
+logger = logging.getLogger(__name__)
 
 
-def guard(*, key: AuthKey, signature: str) -> None:
-    """Remember this signature until its timestamp can no longer pass the window; refuse it if already seen."""
-    # The timestamp may be up to `window` seconds in the future, and is valid until `window` seconds after it.
-    ttl = 2 * settings.GATEWAY_TIMESTAMP_WINDOW_S + 2
-    if not cache.add(f"gw:sig:{key.id}:{signature}", 1, timeout=ttl):
-        raise ReplayError()
+def ttl_s() -> int:
+    return 2 * settings.GATEWAY_TIMESTAMP_WINDOW_S + 2
+
+
+def fingerprint(signature: str) -> str:
+    return hashlib.sha256(signature.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Claim:
+    """Callable handed to a service: inserts this request's fingerprint inside the caller's transaction."""
+
+    __slots__ = ("key_id", "fingerprint", "action", "now", "done")
+
+    def __init__(self, *, key_id: int, signature: str, action: str, now: datetime) -> None:
+        self.key_id = key_id
+        self.fingerprint = fingerprint(signature)
+        self.action = action[:64]
+        self.now = now
+        self.done = False
+
+    def _row(self) -> SignedRequest:
+        return SignedRequest(
+            key_id=self.key_id,
+            fingerprint=self.fingerprint,
+            action=self.action,
+            expires_at=self.now + timedelta(seconds=ttl_s()),
+        )
+
+    def __call__(self) -> None:
+        """Insert the fingerprint; `ReplayError` when this request was already executed.
+
+        Must run inside the service's transaction (asserted), before any effect. The insert has its own
+        savepoint so that the conflict is a clean `ReplayError` on every backend; the error then rolls the
+        service's whole transaction back.
+        """
+        assert connection.in_atomic_block, "a claim runs inside the service's transaction"
+        try:
+            with transaction.atomic():  # a savepoint, so SQLite and PostgreSQL fail the same way
+                self._row().save(force_insert=True)
+        except IntegrityError:
+            raise ReplayError() from None
+        self.done = True
+
+    def remember_refused(self) -> None:
+        """After a refused call: store the fingerprint on its own (best effort, conflicts ignored).
+
+        Not skipped when `done`: the transaction that inserted it may have rolled back since."""
+        try:
+            SignedRequest.objects.bulk_create([self._row()], ignore_conflicts=True)
+        except Exception:
+            logger.exception("gateway: could not store the fingerprint of a refused call")
+
+
+def prune(*, now: datetime | None = None) -> int:
+    """Delete the fingerprints whose window is over; returns how many."""
+    deleted, _ = SignedRequest.objects.filter(expires_at__lt=now or timezone.now()).delete()
+    return deleted
+
+
+_last_prune = 0.0
+
+
+def prune_if_due(*, clock: float | None = None) -> None:
+    """The opportunistic prune after a call: at most once per TTL per process; never raises."""
+    global _last_prune
+    moment = time.monotonic() if clock is None else clock
+    if moment - _last_prune < ttl_s():
+        return
+    _last_prune = moment
+    try:
+        prune()
+    except Exception:
+        logger.exception("gateway: could not prune expired request fingerprints")

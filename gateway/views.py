@@ -6,12 +6,14 @@ checks themselves. Each check keeps its own module (STYLE §3):
 
     signed:  body size -> authentication (key, active, timestamp, signature) -> permissions (IP whitelist)
              -> action lookup -> permissions (action's permission) -> throttling (per key) -> JSON
-             -> parameters -> replay guard (mutating actions) -> handler -> envelope -> activity row
+             -> parameters -> handler (the replay guard's claim runs inside its service's transaction)
+             -> envelope -> activity row
     public:  body size -> action lookup -> throttling (per client IP) -> JSON -> parameters -> handler
 
 The action name is checked after the signature, which covers it, so a tampered name is an invalid signature.
 """
 
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -26,9 +28,11 @@ from activities.models import Outcome
 from common.client_ip import client_ip
 from gateway import audit, envelope, permissions, replay, throttling
 from gateway.authentication import SIGNATURE_HEADER, authenticate, note_use
-from gateway.errors import BadRequestError, BodyTooLargeError, GatewayError
+from gateway.errors import BadRequestError, BodyTooLargeError, GatewayError, ReplayError
 from gateway.params import parse_body, validate_params
 from gateway.registry import Action, Call, get_action
+
+logger = logging.getLogger(__name__)
 
 
 def read_body(request: HttpRequest) -> bytes:
@@ -89,6 +93,7 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
     entry: Action | None = None
     params: dict[str, Any] | None = None
     call: Call | None = None
+    claim: replay.Claim | None = None
     authenticated = False
     try:
         body = read_body(request)
@@ -106,20 +111,27 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
         )
         params = parse_body(body)
         params = validate_params(entry.params, params)
-        if entry.mutates:
-            replay.guard(key=key, signature=request.META[SIGNATURE_HEADER])
-        call = Call(action=entry, user_id=key.user_id, key=key, ip=ip, now=moment)
+        if entry.guarded:
+            claim = replay.Claim(
+                key_id=key.id, signature=request.META[SIGNATURE_HEADER], action=action, now=moment
+            )
+        call = Call(action=entry, user_id=key.user_id, key=key, ip=ip, now=moment, claim=claim)
         response = envelope.ok(entry.handler(params, call))
         failure = None
+        if claim is not None and not claim.done:
+            logger.error("gateway: %s did not claim its request inside its transaction", action)
+            claim.remember_refused()
     # Every error leaves in the envelope; translate() logs the unexpected ones.
     except Exception as exc:  # noqa: BLE001
         response, failure, quota = _failure(exc, quota)
+        if claim is not None and not isinstance(exc, ReplayError):
+            claim.remember_refused()
 
     key = getattr(request, "gateway_key", None)
     if key is not None:
         if authenticated:
             note_use(key=key, ip=ip, now=moment)
-        if failure is not None or entry is None or not entry.mutates:
+        if failure is not None or entry is None or not entry.guarded:
             audit.record_call(
                 key=key,
                 user=call.user_ref() if call is not None else None,
@@ -131,6 +143,8 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
                 outcome=Outcome.OK if failure is None else failure.outcome,
                 reason=None if failure is None else failure.reason,
             )
+    if entry is not None and entry.guarded:
+        replay.prune_if_due()
     return _finish(response, quota)
 
 

@@ -8,6 +8,7 @@ own transaction.
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -247,7 +248,10 @@ def _execute(
     ip: str | None,
     source: Source | str,
     api_key: str,
+    claim: Callable[[], None] | None,
 ) -> TransferResult:
+    if claim is not None:
+        claim()  # first, inside the transaction: the caller's one-execution guard commits with the move
     code = move.currency.code
     fingerprint = _fingerprint(move.type, move.source_name, move.target_name, code, move.amount)
 
@@ -346,6 +350,7 @@ def transfer_internal(
     ip: str | None = None,
     source: Source | str = Source.WEB,
     api_key: str = "",
+    claim: Callable[[], None] | None = None,
 ) -> TransferResult:
     """Move `amount` of `currency` between two of the user's sub-accounts (not main, not the same one).
 
@@ -353,7 +358,9 @@ def transfer_internal(
     nothing; with other parameters `ClientTxIdConflictError`. Raises `AmountNotPositiveError`,
     `SameAccountError`, `MainAccountNotAllowedError`, `UnsupportedCurrencyError`, `AmountPrecisionError`,
     `AccountNotFoundError`, `InsufficientFundsError`. Locks both balance rows (in the global order).
-    Records `transfer.internal`.
+    Records `transfer.internal`. `claim`, when given, runs first inside the transaction, before anything moves
+    (the gateway's replay guard stores the request's fingerprint there, see gateway/replay.py); what it raises
+    refuses the transfer.
     """
     _check_transfer_request(client_tx_id, amount)
     if from_account == to_account:
@@ -373,7 +380,13 @@ def transfer_internal(
         amount=amount,
     )
     return _execute(
-        move, user=user, client_tx_id=client_tx_id, ip=ip, source=source, api_key=api_key
+        move,
+        user=user,
+        client_tx_id=client_tx_id,
+        ip=ip,
+        source=source,
+        api_key=api_key,
+        claim=claim,
     )
 
 
@@ -388,6 +401,7 @@ def transfer_from_wallet(
     ip: str | None = None,
     source: Source | str = Source.WEB,
     api_key: str = "",
+    claim: Callable[[], None] | None = None,
 ) -> TransferResult:
     """Move `amount` from the user's wallet to the sub-account `account` (protocol: deposit from wallet).
 
@@ -404,6 +418,7 @@ def transfer_from_wallet(
         ip=ip,
         source=source,
         api_key=api_key,
+        claim=claim,
     )
 
 
@@ -418,6 +433,7 @@ def transfer_to_wallet(
     ip: str | None = None,
     source: Source | str = Source.WEB,
     api_key: str = "",
+    claim: Callable[[], None] | None = None,
 ) -> TransferResult:
     """Move `amount` from the sub-account `account` back to the user's wallet (protocol: withdrawal).
 
@@ -433,6 +449,7 @@ def transfer_to_wallet(
         ip=ip,
         source=source,
         api_key=api_key,
+        claim=claim,
     )
 
 
@@ -447,6 +464,7 @@ def _wallet_transfer(
     ip: str | None,
     source: Source | str,
     api_key: str,
+    claim: Callable[[], None] | None,
 ) -> TransferResult:
     """The one body of both wallet transfers; `to_wallet` picks the direction."""
     _check_transfer_request(client_tx_id, amount)
@@ -466,7 +484,13 @@ def _wallet_transfer(
         amount=amount,
     )
     return _execute(
-        move, user=user, client_tx_id=client_tx_id, ip=ip, source=source, api_key=api_key
+        move,
+        user=user,
+        client_tx_id=client_tx_id,
+        ip=ip,
+        source=source,
+        api_key=api_key,
+        claim=claim,
     )
 
 

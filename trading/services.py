@@ -31,6 +31,7 @@ Decisions:
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -221,6 +222,7 @@ def order_place(
     source: Source | str = Source.WEB,
     api_key: str = "",
     now: datetime | None = None,
+    claim: Callable[[], None] | None = None,
 ) -> PlaceResult:
     """Place an order on the user's sub-account `account` and match it.
 
@@ -230,7 +232,8 @@ def order_place(
     Records `order.placed` (or `order.rejected`), `order.filled` per order that traded, `order.cancelled` for
     an IOC/FOK/market remainder and for resting orders removed by self-trade prevention, `order.expired` for
     expired resting orders met. A repeat of a recent clientOrderId returns the earlier order and records
-    `order.placed` with `replayed: true`.
+    `order.placed` with `replayed: true`. `claim`, when given, runs first inside the placement's transaction
+    (the gateway's replay guard, see gateway/replay.py); what it raises refuses the order, nothing written.
     """
     now = now or timezone.now()
     if account == MAIN_ACCOUNT:
@@ -266,10 +269,12 @@ def order_place(
     caller = _Caller(ip=ip, source=str(source), api_key=api_key)
     try:
         result, stops_waiting = _place(
-            order, account=account, symbol=symbol, caller=caller, now=now
+            order, account=account, symbol=symbol, caller=caller, now=now, claim=claim
         )
     except _DuplicateClientOrderId:
         with transaction.atomic(durable=True):
+            if claim is not None:
+                claim()
             earlier = _earlier(
                 user=user, client_order_id=client_order_id, fingerprint=order.fingerprint, now=now
             )
@@ -448,12 +453,20 @@ def _col(model: Any, field: str) -> str:
 
 
 def _place(
-    order: Order, *, account: str, symbol: str, caller: _Caller, now: datetime
+    order: Order,
+    *,
+    account: str,
+    symbol: str,
+    caller: _Caller,
+    now: datetime,
+    claim: Callable[[], None] | None = None,
 ) -> tuple[PlaceResult, bool]:
     """Match and store a new order in one durable transaction, or answer a retry of a recent clientOrderId
     with the earlier order. Returns the result and whether stop orders wait on the pair (the caller then
     triggers those the new last price reached, in their own transactions)."""
     with transaction.atomic(durable=True):
+        if claim is not None:
+            claim()
         # The account and the clientOrderId check come first, in the same transaction as the placement (one
         # BEGIN/COMMIT less than a transaction of their own); a replay then returns before any lock is taken.
         order.account, earlier_id, known_fees_id = _spot_and_earlier(

@@ -103,6 +103,7 @@ class CreateAccountParams(Params):
     permission=Permission.READ,
     cost=1,
     mutates=True,
+    idempotent=True,
     params=CreateAccountParams,
 )
 def do_create_account(params: dict[str, Any], call: Call) -> dict[str, Any]:
@@ -292,6 +293,7 @@ def do_my_internal_transfer(params: dict[str, Any], call: Call) -> dict[str, Any
         currency=params["currency"],
         amount=params["amount"],
         client_tx_id=params.get("clientTxId") or "",
+        claim=call.claim,
         **_source(call),
     )
     return {"transactionId": result.transaction_id}
@@ -314,6 +316,7 @@ def _wallet_transfer(
         currency=params["currency"],
         amount=params["amount"],
         client_tx_id=params["clientTxId"],
+        claim=call.claim,
         **_source(call),
     )
     return _wallet_reply(result, params["accountId"])

@@ -240,6 +240,7 @@ def do_my_new_order(params: dict[str, Any], call: Call) -> dict[str, Any]:
         comment=params.get("comment") or "",
         client_created_at=params["timestamp"],
         now=call.now,
+        claim=call.claim,
         **_source(call),
     )
     return execution_report(result)
@@ -267,7 +268,12 @@ class CancelParams(Params):
 
 
 @action(
-    "do_cancel_my_order", permission=Permission.TRADE, cost=1, mutates=True, params=CancelParams
+    "do_cancel_my_order",
+    permission=Permission.TRADE,
+    cost=1,
+    mutates=True,
+    idempotent=True,
+    params=CancelParams,
 )
 def do_cancel_my_order(params: dict[str, Any], call: Call) -> dict[str, Any]:
     """Cancels at once (the protocol allows an asynchronous cancel; ours is done when we answer)."""
@@ -290,6 +296,7 @@ class CancelAllParams(Params):
     permission=Permission.TRADE,
     cost=5,
     mutates=True,
+    idempotent=True,
     params=CancelAllParams,
 )
 def do_cancel_all_orders(params: dict[str, Any], call: Call) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from activities.models import Activity, ActivityType, Source
@@ -121,7 +122,15 @@ def test_actions() -> Iterator[None]:
     """Test-only actions for permissions, replay, errors and activity rows; removed afterwards."""
 
     def mutating(params: dict[str, Any], call: Call) -> dict[str, Any]:
-        # Like a real mutating service: its own activity row, inside its own work.
+        # Like a real mutating service: the replay guard's claim first, then its own activity row, all in
+        # one transaction.
+        with transaction.atomic():
+            if call.claim is not None:
+                call.claim()
+            _record_order(params, call)
+        return {"accepted": True, "amount": params["amount"]}
+
+    def _record_order(params: dict[str, Any], call: Call) -> None:
         record(
             user=call.user,
             action=ActivityType.ORDER_PLACED,
@@ -130,7 +139,6 @@ def test_actions() -> Iterator[None]:
             api_key=call.key.public_id if call.key else "",
             details={"pair": params["pair"]},
         )
-        return {"accepted": True, "amount": params["amount"]}
 
     def read(params: dict[str, Any], call: Call) -> dict[str, Any]:
         return {"userId": call.user_id, "params": params}
