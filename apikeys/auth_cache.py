@@ -9,6 +9,12 @@ Readers fill a missing entry with `cache.add`, which cannot overwrite a tombston
 reader loads the old row just before a change commits and writes it back just after the invalidation: the
 tombstone wins, and readers go to the database until it expires. So a deactivation, edit or deletion is seen by
 the very next request in every process.
+
+While Redis is away (common/cache.py) nothing is read from or written to it: every lookup goes to the database,
+which is always right. A tombstone that could not be written then is kept by the process that made the change
+and written on its next cache access once Redis answers again, so an entry cached before the outage cannot
+outlive a change made during it for longer than that (weaker than the normal "next request"; the README says
+so). A Redis that restarts empty holds no stale entry at all.
 """
 
 from dataclasses import dataclass
@@ -17,6 +23,8 @@ from typing import Final
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from common.cache import redis_degraded
 
 STALE: Final = "stale"
 UNKNOWN: Final = "unknown"
@@ -36,8 +44,24 @@ def cache_key(public_id: str) -> str:
     return f"apikey:{public_id}"
 
 
+# Tombstones this process could not write while Redis was away; written as soon as it answers again.
+_pending: set[str] = set()
+
+
+def _flush_pending() -> None:
+    for public_id in list(_pending):
+        invalidate(public_id)
+        if redis_degraded():
+            return
+        _pending.discard(public_id)
+
+
 def get(public_id: str) -> Entry | str | None:
-    """The cached entry, `UNKNOWN`, `STALE`, or None when nothing is cached."""
+    """The cached entry, `UNKNOWN`, `STALE`, or None when nothing is cached (or Redis is away)."""
+    if _pending and not redis_degraded():
+        _flush_pending()
+    if public_id in _pending:
+        return STALE
     return cache.get(cache_key(public_id))
 
 
@@ -51,6 +75,8 @@ def fill(public_id: str, entry: Entry | None) -> None:
 
 def invalidate(public_id: str) -> None:
     cache.set(cache_key(public_id), STALE, timeout=settings.API_KEY_AUTH_CACHE_TOMBSTONE_S)
+    if redis_degraded():
+        _pending.add(public_id)
 
 
 def invalidate_on_commit(public_id: str) -> None:

@@ -214,7 +214,11 @@ def api_key_activation_request(
     def send() -> None:
         from apikeys.tasks import api_key_activation_email_send_task
 
-        api_key_activation_email_send_task.delay(activation.pk, sealed)
+        try:
+            api_key_activation_email_send_task.delay(activation.pk, sealed)
+        except Exception:
+            # The broker is away (bounded by its timeouts): the challenge stands, the user can ask again.
+            logger.exception("activation %s: could not queue the e-mail", activation.pk)
 
     transaction.on_commit(send)
     return activation

@@ -1,43 +1,59 @@
-"""`/healthz` for load balancers: the database always, Redis when it is configured."""
+"""`/healthz` for load balancers: the database always, Redis when it is configured.
+
+The database is required: without it the answer is 503 `failing`. Redis is optional at call time
+(common/cache.py): when it does not answer, the service keeps serving in degraded mode, so `/healthz` still
+answers 200, with `"status": "degraded"` and `"redis": "degraded"`, and a load balancer keeps the replica.
+"""
 
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from redis.exceptions import RedisError
+
+from common.cache import RedisCache, breaker, redis_degraded
 
 logger = logging.getLogger(__name__)
 
 
-def _check_database() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        return cursor.fetchone() == (1,)
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return "ok" if cursor.fetchone() == (1,) else "failing"
+    except Exception:  # noqa: BLE001 - any failure of the database means "unhealthy", never a 500 page
+        logger.exception("health check database failed")
+        return "failing"
 
 
-def _check_cache() -> bool:
-    cache.set("healthz", "ok", timeout=10)
-    return cache.get("healthz") == "ok"
+def _check_redis() -> str:
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return "ok"  # configured without the Redis cache backend: nothing to ask
+    if redis_degraded():
+        return "degraded"
+    try:
+        cache._cache.get_client(write=True).ping()
+    except RedisError as exc:
+        breaker.trip(exc)
+        return "degraded"
+    return "ok"
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _check_database}
+    results = {"database": _check_database()}
     if settings.REDIS_URL:
-        checks["redis"] = _check_cache
-    results: dict[str, str] = {}
-    for name, check in checks.items():
-        try:
-            results[name] = "ok" if check() else "failing"
-        except Exception:  # noqa: BLE001 - any failure of a dependency means "unhealthy", never a 500 page
-            logger.exception("health check %s failed", name)
-            results[name] = "failing"
-    healthy = all(value == "ok" for value in results.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "failing", "checks": results},
-        status=200 if healthy else 503,
-    )
+        results["redis"] = _check_redis()
+    if results["database"] != "ok":
+        status, code = "failing", 503
+    elif results.get("redis", "ok") != "ok":
+        status, code = "degraded", 200
+    else:
+        status, code = "ok", 200
+    return JsonResponse({"status": status, "checks": results}, status=code)

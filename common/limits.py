@@ -2,15 +2,16 @@
 
 Counters live in the shared cache (Redis in production), so every worker sees the same count; `cache.add` and
 `cache.incr` are atomic on Redis and locmem. The window starts at the first failure and the wait reported is
-what is left of it.
+what is left of it. While Redis is away the counters live in the per-process stand-in (common/cache.py): each
+process then counts on its own, which is weaker, but the limit still holds per process.
 """
 
 import hashlib
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 
+from common.cache import counter_cache
 from common.errors import TooManyAttemptsError
 
 
@@ -30,6 +31,7 @@ class FailureLimit:
         """Raise `TooManyAttemptsError` (with the seconds left) when the identity is over its limit."""
         if not identity:
             return
+        cache = counter_cache()
         count = cache.get(_key(self.scope, identity, "n")) or 0
         if count < self.limit:
             return
@@ -39,6 +41,7 @@ class FailureLimit:
     def fail(self, identity: str | None) -> None:
         if not identity:
             return
+        cache = counter_cache()
         count_key = _key(self.scope, identity, "n")
         cache.add(_key(self.scope, identity, "t"), time.time(), timeout=self.window_s)
         cache.add(count_key, 0, timeout=self.window_s)
@@ -49,4 +52,6 @@ class FailureLimit:
 
     def reset(self, identity: str | None) -> None:
         if identity:
-            cache.delete_many([_key(self.scope, identity, "n"), _key(self.scope, identity, "t")])
+            counter_cache().delete_many(
+                [_key(self.scope, identity, "n"), _key(self.scope, identity, "t")]
+            )

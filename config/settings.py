@@ -122,18 +122,43 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # --- Cache and Celery -------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is optional at call time (common/cache.py): every client connects and answers within this many seconds
+# (at most 0.25) and never retries; after a failure a process leaves Redis alone for REDIS_RETRY_S seconds.
+REDIS_TIMEOUT_S = env.float("REDIS_TIMEOUT_S", default=0.25)
+if not 0 < REDIS_TIMEOUT_S <= 0.25:
+    raise ImproperlyConfigured("REDIS_TIMEOUT_S must be above 0 and at most 0.25 seconds.")
+REDIS_RETRY_S = env.float("REDIS_RETRY_S", default=2.0)
 if REDIS_URL:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     CACHES = {
         "default": {
             "BACKEND": "common.cache.RedisCache",  # Django's, reusing its client (common/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="exch"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_S,
+                "socket_timeout": REDIS_TIMEOUT_S,
+                "retry_on_timeout": False,
+                "retry": Retry(NoBackoff(), 0),
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# A request that queues a task (after commit) must not hang on a broker that is away: bounded connects and
+# reads, one publish attempt. The caller logs the failure (e.g. an activation e-mail can be asked for again).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": REDIS_TIMEOUT_S,
+    "socket_connect_timeout": REDIS_TIMEOUT_S,
+    "retry_on_timeout": False,
+    "max_retries": 0,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_S
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -3,15 +3,20 @@
 The counter for (scope, identity, minute) is incremented by the action's cost in one atomic operation:
 on Redis a tiny Lua script (`INCRBY`, and `EXPIRE` when the counter is new: one round trip, atomic, shared by
 every worker), elsewhere (locmem) `cache.add` + `cache.incr`. The increment happens before the comparison, so two workers can never both take the last points.
+
+While Redis is away (common/cache.py) the limiter falls back to a per-process counter with the same budget:
+degraded (each process grants the full budget, so N processes let through up to N times the limit), logged
+when it starts, never an error. Counting restarts from zero when Redis comes back.
 """
 
 import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
 
+from common.cache import breaker, counter_cache, local_cache
 from gateway.errors import RateLimitedError
 
 WINDOW_S = 60
@@ -54,10 +59,14 @@ def _redis_incr(cache: RedisCache) -> Any:
 
 
 def _incr(key: str, cost: int) -> int:
-    cache = caches["default"]
+    cache = counter_cache()
     if isinstance(cache, RedisCache):
         full_key = cache.make_and_validate_key(key)
-        return int(_redis_incr(cache)(keys=[full_key], args=[cost, _TTL_S]))
+        try:
+            return int(_redis_incr(cache)(keys=[full_key], args=[cost, _TTL_S]))
+        except RedisError as exc:
+            breaker.trip(exc)
+            cache = local_cache()
     cache.add(key, 0, timeout=_TTL_S)
     try:
         return int(cache.incr(key, cost))
