@@ -10,7 +10,6 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-
 from common.cache import counter_cache
 from common.errors import TooManyAttemptsError
 
