@@ -224,11 +224,16 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------------
+# JSON request bodies (both doors): deeper nesting is refused with a 400 before parsing; the frontend API also
+# refuses bodies over API_MAX_BODY_BYTES (the gateway has GATEWAY_MAX_BODY_BYTES).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSONParser with the nesting and size limits checked before parsing (common/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "common.openapi.AutoSchema",

@@ -27,10 +27,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.settings import api_settings
 
+from common.json_input import check_json
 from common.money import DECIMAL_PLACES, MAX_DIGITS
 from gateway.errors import BadRequestError, ParameterError
 
@@ -50,12 +52,17 @@ class JsonConstant(str):
 
 
 def parse_body(body: bytes) -> dict[str, Any]:
-    """The request body as a JSON object; an empty body is `{}`. Anything else is `Bad Request` (400)."""
+    """The request body as a JSON object; an empty body is `{}`. Anything else is `Bad Request` (400): not UTF-8,
+    not JSON, not an object, nested deeper than `JSON_MAX_DEPTH` (checked before the decoder recurses)."""
     if not body or body.isspace():
         return {}
     try:
+        check_json(body, max_bytes=settings.GATEWAY_MAX_BODY_BYTES)
         data = json.loads(body, parse_float=JsonNumber, parse_constant=JsonConstant)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+    except (
+        ValueError,
+        RecursionError,
+    ) as exc:  # JSONDecodeError, UnicodeDecodeError, JsonLimitError
         raise BadRequestError() from exc
     if not isinstance(data, dict):
         raise BadRequestError()
