@@ -6,6 +6,7 @@ Every error leaves as `{"error": {"code", "message", "details"}, "request_id"}` 
 import base64
 import binascii
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -174,3 +175,24 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     if parsed.tzinfo is None:
         raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})
     return parsed, row_id
+
+
+# Numbers as the protocol writes them: ASCII digits, an optional fraction; no sign, exponent, spaces, or the
+# other scripts' digits that `\d` and `Decimal()` accept ("１", "١").
+ASCII_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+class AsciiDecimalField(serializers.DecimalField):
+    """DRF's DecimalField that accepts only `[0-9]+(\\.[0-9]+)?` (a JSON number or a string), checked before
+    `Decimal()` sees the text; anything else is a 400 field error. A leading `-` passes here so that the
+    field's own bounds and the service can say what is wrong with a negative amount."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        text = (
+            repr(data) if isinstance(data, float) else str(data) if isinstance(data, int) else data
+        )
+        if not isinstance(text, str) or not ASCII_DECIMAL.fullmatch(text):
+            self.fail("invalid")
+        return super().to_internal_value(text)

@@ -8,6 +8,7 @@ cannot contain a raw `"` except escaped).
 """
 
 import re
+from typing import Any
 
 from django.conf import settings
 
@@ -35,3 +36,34 @@ def check_json(body: bytes, *, max_bytes: int, max_depth: int | None = None) -> 
                 raise JsonLimitError(f"JSON nested deeper than {limit} levels")
         else:
             depth -= 1
+
+
+# C0 and C1 control characters (NUL included) and DEL. PostgreSQL refuses NUL in text (a 500 before), SQLite
+# stores it; neither belongs in a name, an id or a comment.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
+def first_control_character_path(data: Any, path: str = "") -> str | None:
+    """The path (`field`, `list.0`, `outer.inner`) of the first string in parsed JSON, key or value, that holds a
+    control character; None when there is none. Iterative, so no recursion on hostile input."""
+    stack: list[tuple[str, Any]] = [(path, data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if has_control_characters(value):
+                return where or "non_field_errors"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{where}.{key}" if where else str(key)
+                if has_control_characters(str(key)):
+                    return where or "non_field_errors"
+                stack.append((name, item))
+        elif isinstance(value, list):
+            stack.extend(
+                (f"{where}.{i}" if where else str(i), item) for i, item in enumerate(value)
+            )
+    return None

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 KEY_HEADER = "HTTP_X_AGGR_KEY"
 TIMESTAMP_HEADER = "HTTP_X_AGGR_TIMESTAMP"
 SIGNATURE_HEADER = "HTTP_X_AGGR_SIGNATURE"
-_TIMESTAMP = re.compile(r"^\d{1,12}$")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)  # matched whole: no "１", no trailing newline
 
 
 def authenticate(request: HttpRequest, *, action_name: str, body: bytes, now: float) -> AuthKey:
@@ -46,7 +46,7 @@ def authenticate(request: HttpRequest, *, action_name: str, body: bytes, now: fl
     if not key.is_active:
         raise AuthenticationError("API key is not activated", reason="key_inactive")
     window = settings.GATEWAY_TIMESTAMP_WINDOW_S
-    if not _TIMESTAMP.match(timestamp) or abs(int(timestamp) - now) > window:
+    if not _TIMESTAMP.fullmatch(timestamp) or abs(int(timestamp) - now) > window:
         raise AuthenticationError(
             f"timestamp not in {window}sec range", reason="timestamp_out_of_range"
         )

@@ -32,7 +32,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.settings import api_settings
 
-from common.json_input import check_json
+from common.json_input import check_json, has_control_characters
 from common.money import DECIMAL_PLACES, MAX_DIGITS
 from gateway.errors import BadRequestError, ParameterError
 
@@ -91,8 +91,10 @@ class ProtocolField(serializers.Field):
         return value
 
 
-_DECIMAL = re.compile(r"^(-?)(\d+)(?:\.(\d+))?$")
-_EXPONENT = re.compile(r"^-?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+# ASCII digits only, matched whole (`fullmatch`): `\d` would take "１" or "١" and `$` a trailing newline, and
+# `Decimal()` accepts both; the protocol writes numbers as `[0-9]+(\.[0-9]+)?`.
+_DECIMAL = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?", re.ASCII)
+_EXPONENT = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+", re.ASCII)
 _NOT_FINITE = frozenset(
     {"nan", "-nan", "snan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
 )
@@ -139,11 +141,11 @@ class DecimalParam(ProtocolField):
             text = repr(data)
         else:
             self.fail("invalid")
-        match = _DECIMAL.match(text)
+        match = _DECIMAL.fullmatch(text)
         if match is None:
             if text.strip().lower() in _NOT_FINITE:
                 self.fail("not_finite")
-            if _EXPONENT.match(text):
+            if _EXPONENT.fullmatch(text):
                 self.fail("exponent")
             self.fail("invalid")
         sign, integer, fraction = match.groups()  # type: ignore[union-attr]
@@ -170,7 +172,7 @@ class IntParam(ProtocolField):
         "min_value": "Parameter {name} should be at least {limit}",
         "max_value": "Parameter {name} should be at most {limit}",
     }
-    _DIGITS = re.compile(r"^-?\d{1,18}$")
+    _DIGITS = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 
     def __init__(
         self, *, min_value: int | None = 0, max_value: int | None = None, **kwargs: Any
@@ -183,7 +185,7 @@ class IntParam(ProtocolField):
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("invalid")
         if isinstance(data, str):
-            if isinstance(data, JsonNumber | JsonConstant) or not self._DIGITS.match(data):
+            if isinstance(data, JsonNumber | JsonConstant) or not self._DIGITS.fullmatch(data):
                 self.fail("invalid")
             data = int(data)
         if self.min_value is not None and data < self.min_value:
@@ -215,7 +217,7 @@ class DateTimeParam(TimestampMsParam):
     }
 
     def to_internal_value(self, data: Any) -> datetime:
-        if isinstance(data, str) and not data.isdigit():
+        if isinstance(data, str) and not (data.isascii() and data.isdigit()):
             try:
                 moment = datetime.fromisoformat(data)
             except ValueError:
@@ -234,6 +236,7 @@ class StringParam(ProtocolField):
         "blank": "Parameter {name} should not be empty",
         "max_length": "Parameter {name} should be at most {max_length} characters long",
         "pattern": "Parameter {name} is not valid",
+        "control": "Parameter {name} should not contain control characters",
     }
 
     def __init__(
@@ -258,7 +261,10 @@ class StringParam(ProtocolField):
             self.fail("blank")
         if len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
-        if self.pattern is not None and not self.pattern.match(data):
+        # Before the pattern, whose error text may quote the value.
+        if has_control_characters(data):
+            self.fail("control")
+        if self.pattern is not None and not self.pattern.fullmatch(data):
             self.fail("pattern", value=data)
         return str.__str__(data)
 

@@ -36,7 +36,7 @@ class CountryCodeField(serializers.CharField):
 
 class CodeInputSerializer(serializers.Serializer):
     code = serializers.RegexField(
-        r"^\s*\d{6,8}\s*$", help_text="The 6-digit code from the authenticator app."
+        r"^\s*[0-9]{6,8}\s*$", help_text="The 6-digit code from the authenticator app."
     )
 
 

@@ -42,7 +42,7 @@ class NameField(serializers.CharField):
 class TotpCodeField(serializers.RegexField):
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("help_text", "The 6-digit code from your authenticator app.")
-        super().__init__(r"^\s*\d{6,8}\s*$", **kwargs)
+        super().__init__(r"^\s*[0-9]{6,8}\s*$", **kwargs)
 
 
 class ApiKeyOutputSerializer(serializers.ModelSerializer):

@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
+from common.api import AsciiDecimalField
 from common.money import DECIMAL_PLACES, MAX_DIGITS
 from ledger.models import AccountKind, TransactionType
 from ledger.selectors import FUNDING_DIRECTIONS, funding_account_name
 
 
-class AmountInputField(serializers.DecimalField):
+class AmountInputField(AsciiDecimalField):
     """A positive amount as a string or number; the currency's precision is checked by the service."""
 
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from common.api import AsciiDecimalField
 from common.money import DECIMAL_PLACES, MAX_DIGITS
 from trading.models import OrderStatus, OrderType, Side, TimeInForce
 
 
-class AmountField(serializers.DecimalField):
+class AmountField(AsciiDecimalField):
     """A money amount out as a plain decimal string (no exponent, no trailing zeros); in as string or number."""
 
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
