@@ -16,12 +16,18 @@ from django.contrib.auth import get_user_model
 from activities.models import ActivityType, Outcome, Source
 from activities.services import FORBIDDEN_DETAIL_KEYS, record
 from apikeys.selectors import AuthKey
+from common.json_input import CONTROL_CHARACTERS
 from gateway.registry import Action
 
 logger = logging.getLogger(__name__)
 
 _MAX_TEXT = 64
 _MAX_ITEMS = 10
+
+
+def _text(value: str) -> str:
+    # Shown in the owner's log; PostgreSQL cannot store NUL in JSON text (the row would be lost).
+    return CONTROL_CHARACTERS.sub("\ufffd", value[:_MAX_TEXT])
 
 
 def _short(value: Any) -> Any:
@@ -33,7 +39,7 @@ def _short(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [_short(item) for item in value[:_MAX_ITEMS]]
-    return str(value)[:_MAX_TEXT]
+    return _text(str(value))
 
 
 def summarize(action: Action | None, params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -64,7 +70,7 @@ def record_call(
     Runs after the work, outside any transaction, so a rolled-back action cannot erase it. A failure to write
     is logged, never raised: the caller already has its answer.
     """
-    details: dict[str, Any] = {"action": action_name[:64], "params": summarize(action, params)}
+    details: dict[str, Any] = {"action": _text(action_name), "params": summarize(action, params)}
     if reason:
         details["reason"] = reason
     try:

@@ -157,10 +157,12 @@ def test_frontend_order_with_a_fullwidth_price_is_a_400_field_error(browser, fun
 
 @pytest.mark.parametrize("name", ["a\u0000b", "tab\there", "bell\u0007"])
 def test_frontend_control_characters_are_a_400_field_error(browser, funded, name):
+    accounts = Account.objects.count()
+
     response = browser.post(reverse("ledger-accounts"), {"name": name}, format="json")
 
     assert response.status_code == 400
     assert response.json()["error"]["details"] == {
         "name": ["Control characters (such as NUL) are not allowed."]
     }
-    assert not Account.objects.filter(name=name).exists()
+    assert Account.objects.count() == accounts
