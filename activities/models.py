@@ -56,7 +56,8 @@ class Source(models.TextChoices):
 
 
 class Activity(models.Model):
-    """One thing that happened to an account. Append-only: written by `activities.services.record` alone."""
+    """One thing that happened to an account. Append-only: written by `activities.services.record`; the one
+    change allowed later is `record_repeat` counting repeats of an aggregated refusal in its `details`."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities"

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from activities.models import Activity, ActivityType, Outcome, Source
@@ -62,3 +63,20 @@ def record(
         details=details,
         created_at=at or timezone.now(),
     )
+
+
+def record_repeat(*, activity_id: int, at: datetime) -> bool:
+    """Count one more occurrence of what the row `activity_id` records (aggregated refusals): `details.count`
+    goes up by one and `details.last_at` moves to `at`, under a lock on the row so concurrent repeats all count.
+    Returns False (changing nothing) when the row is gone. The only other writer of rows besides `record`."""
+    with transaction.atomic():
+        row = Activity.objects.select_for_update().filter(pk=activity_id).first()
+        if row is None:
+            return False
+        row.details = {
+            **row.details,
+            "count": int(row.details.get("count", 1)) + 1,
+            "last_at": at.isoformat(),
+        }
+        row.save(update_fields=["details"])
+    return True

@@ -333,6 +333,12 @@ GATEWAY_RATE_LIMIT_PUBLIC = env.int("GATEWAY_RATE_LIMIT_PUBLIC", default=100)
 GATEWAY_MAX_BODY_BYTES = env.int("GATEWAY_MAX_BODY_BYTES", default=64 * 1024)
 # A key's last-used time and IP are written at most this often per key and process.
 GATEWAY_TOUCH_INTERVAL_S = env.int("GATEWAY_TOUCH_INTERVAL_S", default=60)
+# Wrong signatures (and unknown key ids, per IP) per window: past either limit, 429 until the window ends.
+GATEWAY_BAD_SIGNATURES_PER_KEY = env.int("GATEWAY_BAD_SIGNATURES_PER_KEY", default=30)
+GATEWAY_BAD_SIGNATURES_PER_IP = env.int("GATEWAY_BAD_SIGNATURES_PER_IP", default=100)
+GATEWAY_BAD_SIGNATURE_WINDOW_S = env.int("GATEWAY_BAD_SIGNATURE_WINDOW_S", default=300)
+# Identical refusals (key, action, reason, IP) within this many seconds share one activity row with a count.
+GATEWAY_REFUSAL_AGGREGATE_S = env.int("GATEWAY_REFUSAL_AGGREGATE_S", default=60)
 
 # --- Trading conditions and fees (conditions/, fees/) -----------------------------------------------
 # The flat fee (percent; "0.25" = 0.25 %) charged while no default fee schedule exists.

@@ -1,21 +1,30 @@
 """The activity row of a signed call: one per call whose key is known (reads and refusals; mutating actions
 record their own row inside their service's transaction when they succeed).
 
+Identical refusals are aggregated: the same key, action, reason and client IP within one calendar minute
+(`GATEWAY_REFUSAL_AGGREGATE_S`) share one `gateway.refused` row whose `details.count` says how many calls it
+stands for (and `details.last_at` when the last one came). 300 junk signatures in a minute are one row with
+count 300, so the owner's log stays readable and still shows the attack. The row id of the current bucket is
+kept in the counter cache (common/cache.py); while Redis is away the aggregation is per process.
+
 Details are whitelisted: the action name, a short summary of the parameters the action declares loggable, and
 the refusal reason. Never the signature, the secret or the raw body.
 """
 
+import hashlib
 import logging
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from activities.models import ActivityType, Outcome, Source
-from activities.services import FORBIDDEN_DETAIL_KEYS, record
+from activities.services import FORBIDDEN_DETAIL_KEYS, record, record_repeat
 from apikeys.selectors import AuthKey
+from common.cache import counter_cache
 from common.json_input import CONTROL_CHARACTERS
 from gateway.registry import Action
 
@@ -74,7 +83,13 @@ def record_call(
     if reason:
         details["reason"] = reason
     try:
-        record(
+        bucket = _bucket(key, action_name, reason, ip, now) if outcome != Outcome.OK else None
+        if bucket is not None:
+            row_id = counter_cache().get(bucket)
+            if row_id is not None and record_repeat(activity_id=row_id, at=now):
+                return
+            details["count"] = 1
+        row = record(
             user=user if user is not None else get_user_model()(pk=key.user_id),
             action=ActivityType.GATEWAY_CALL
             if outcome == Outcome.OK
@@ -86,5 +101,19 @@ def record_call(
             api_key=key.public_id,
             at=now,
         )
+        if bucket is not None:
+            # Two processes may open the same bucket at once: then it has two rows, each counting its share.
+            counter_cache().set(bucket, row.pk, timeout=settings.GATEWAY_REFUSAL_AGGREGATE_S + 10)
     except Exception:
         logger.exception("gateway: could not write the activity row for %s", action_name[:64])
+
+
+def _bucket(
+    key: AuthKey, action_name: str, reason: str | None, ip: str | None, now: datetime
+) -> str | None:
+    """The cache key under which identical refusals of this minute share a row (None: never aggregated)."""
+    span = settings.GATEWAY_REFUSAL_AGGREGATE_S
+    if span <= 0:
+        return None
+    what = f"{key.id}|{action_name}|{reason}|{ip}|{int(now.timestamp() // span)}"
+    return "gw:refused:" + hashlib.sha256(what.encode("utf-8", "surrogatepass")).hexdigest()[:40]

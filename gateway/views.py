@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from activities.models import Outcome
 from common.client_ip import client_ip
+from common.errors import TooManyAttemptsError
 from gateway import audit, envelope, permissions, replay, throttling
 from gateway.authentication import SIGNATURE_HEADER, authenticate, note_use
 from gateway.errors import BadRequestError, BodyTooLargeError, GatewayError, ReplayError
@@ -76,12 +77,13 @@ def _failure(
     exc: BaseException, quota: throttling.Quota | None
 ) -> tuple[HttpResponse, envelope.Failure, throttling.Quota | None]:
     failure = envelope.translate(exc)
+    response = envelope.error(failure.status, failure.message)
+    if isinstance(
+        exc, TooManyAttemptsError
+    ):  # a failure limit (wrong signatures): when to come back
+        response["Retry-After"] = str(exc.retry_after)
     # A 429 carries the exhausted quota, so its response still says when the window resets.
-    return (
-        envelope.error(failure.status, failure.message),
-        failure,
-        quota or getattr(exc, "quota", None),
-    )
+    return response, failure, quota or getattr(exc, "quota", None)
 
 
 @csrf_exempt
@@ -97,7 +99,7 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
     authenticated = False
     try:
         body = read_body(request)
-        key = authenticate(request, action_name=action, body=body, now=now)
+        key = authenticate(request, action_name=action, body=body, now=now, ip=ip)
         authenticated = True
         permissions.check_ip(key=key, ip=ip)
         entry = _known_action(action, public=False)
