@@ -34,7 +34,7 @@ from apikeys.errors import (
 )
 from apikeys.models import PERMISSION_FLAGS, ApiKey, ApiKeyActivation, held_permissions
 from apikeys.validation import name_normalize, permissions_normalize, whitelist_normalize
-from common.errors import DomainError
+from common.errors import DomainError, TooManyAttemptsError
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,10 @@ def api_key_activation_request(
 ) -> ApiKeyActivation:
     """Email a fresh activation code for an inactive key (earlier codes stop working).
 
-    Locks the key. Raises `ApiKeyAlreadyActiveError`. Stores only the code's HMAC; the email leaves after commit
+    Locks the key. Raises `ApiKeyAlreadyActiveError`, and `TooManyAttemptsError` (429, with the wait) past
+    `API_KEY_ACTIVATION_REQUESTS_PER_KEY` / `_PER_USER` requests per `API_KEY_ACTIVATION_WINDOW_S`, or once the
+    key's wrong tries in that window reach `API_KEY_ACTIVATION_MAX_TRIES_TOTAL` (a new challenge does not give
+    new tries). Stores only the code's HMAC; the email leaves after commit
     through `api_key_activation_email_send_task`, which receives the code encrypted. Records
     `apikey.activation_requested`.
     """
@@ -194,6 +197,7 @@ def api_key_activation_request(
     if key.is_active:
         raise ApiKeyAlreadyActiveError()
     now = timezone.now()
+    _check_activation_requests(key, now)
     _void_open_activations(key, now)
     code = f"{secrets.randbelow(10**ACTIVATION_CODE_DIGITS):0{ACTIVATION_CODE_DIGITS}d}"
     activation = ApiKeyActivation.objects.create(
@@ -222,6 +226,46 @@ def api_key_activation_request(
 
     transaction.on_commit(send)
     return activation
+
+
+def _window_start(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.API_KEY_ACTIVATION_WINDOW_S)
+
+
+def _retry_after(oldest: datetime, now: datetime) -> int:
+    return int((oldest - _window_start(now)).total_seconds()) + 1
+
+
+def _tries_in_window(key: ApiKey, now: datetime) -> tuple[int, datetime | None]:
+    """Wrong tries at this key's codes in the window, across every challenge, and the oldest one's time."""
+    rows = list(
+        key.activations.filter(created_at__gte=_window_start(now), attempts__gt=0).values_list(
+            "attempts", "created_at"
+        )
+    )
+    return sum(n for n, _ in rows), min((at for _, at in rows), default=None)
+
+
+def _check_activation_requests(key: ApiKey, now: datetime) -> None:
+    # Counted in the database (the activation rows themselves), not in the cache: exact across processes and
+    # unaffected by a Redis restart. The key row is locked by the caller, so requests for one key queue.
+    recent = ApiKeyActivation.objects.filter(created_at__gte=_window_start(now))
+    for rows, limit in (
+        (recent.filter(key=key), settings.API_KEY_ACTIVATION_REQUESTS_PER_KEY),
+        (recent.filter(key__user_id=key.user_id), settings.API_KEY_ACTIVATION_REQUESTS_PER_USER),
+    ):
+        times = list(rows.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+        if len(times) >= limit:
+            raise TooManyAttemptsError(
+                retry_after=_retry_after(times[-1], now),
+                message="Too many activation e-mails requested. Try again later.",
+            )
+    tries, oldest = _tries_in_window(key, now)
+    if tries >= settings.API_KEY_ACTIVATION_MAX_TRIES_TOTAL and oldest is not None:
+        raise TooManyAttemptsError(
+            retry_after=_retry_after(oldest, now),
+            message="Too many wrong activation codes. Try again later.",
+        )
 
 
 def api_key_activation_email_send(*, activation_id: int, sealed_code: str) -> bool:
@@ -277,6 +321,14 @@ def _activation_attempt(
         activation.voided_at = now
         activation.save(update_fields=["voided_at"])
         error = ActivationCodeExpiredError()
+    elif (tried := _tries_in_window(key, now))[0] >= settings.API_KEY_ACTIVATION_MAX_TRIES_TOTAL:
+        # The cap across challenges: requesting a fresh code does not buy fresh guesses.
+        activation.voided_at = now
+        activation.save(update_fields=["voided_at"])
+        error = TooManyAttemptsError(
+            retry_after=_retry_after(tried[1] or now, now),
+            message="Too many wrong activation codes. Try again later.",
+        )
     elif not _code_matches(code, activation.code_hash):
         activation.attempts += 1
         left = max(0, settings.API_KEY_ACTIVATION_MAX_ATTEMPTS - activation.attempts)
@@ -324,7 +376,9 @@ def api_key_activation_confirm(
 
     Locks the key and its latest challenge. Raises `ApiKeyAlreadyActiveError`, `ActivationNotRequestedError`
     (none pending, used, or replaced), `ActivationCodeExpiredError`, `ActivationCodeInvalidError` (counts a try;
-    the last allowed wrong try voids the challenge) and `ActivationCodeVoidError`. Records `apikey.activated`, or
+    the last allowed wrong try voids the challenge), `ActivationCodeVoidError`, and `TooManyAttemptsError` once
+    the key's wrong tries across its challenges reach `API_KEY_ACTIVATION_MAX_TRIES_TOTAL` in the window.
+    Records `apikey.activated`, or
     `apikey.code_failed` (which stays recorded although the call fails).
     """
     code = "".join((code or "").split())

@@ -315,6 +315,11 @@ API_KEY_MAX_PER_USER = env.int("API_KEY_MAX_PER_USER", default=20)
 API_KEY_WHITELIST_MAX = env.int("API_KEY_WHITELIST_MAX", default=30)
 API_KEY_ACTIVATION_CODE_TTL_S = env.int("API_KEY_ACTIVATION_CODE_TTL_S", default=600)
 API_KEY_ACTIVATION_MAX_ATTEMPTS = env.int("API_KEY_ACTIVATION_MAX_ATTEMPTS", default=5)
+# Activation e-mails per key and per user, and wrong codes per key across all its challenges, per window.
+API_KEY_ACTIVATION_REQUESTS_PER_KEY = env.int("API_KEY_ACTIVATION_REQUESTS_PER_KEY", default=3)
+API_KEY_ACTIVATION_REQUESTS_PER_USER = env.int("API_KEY_ACTIVATION_REQUESTS_PER_USER", default=10)
+API_KEY_ACTIVATION_MAX_TRIES_TOTAL = env.int("API_KEY_ACTIVATION_MAX_TRIES_TOTAL", default=10)
+API_KEY_ACTIVATION_WINDOW_S = env.int("API_KEY_ACTIVATION_WINDOW_S", default=3600)
 # The gateway's key lookup cache (shared by every process through the cache): how long a key's state is kept,
 # how long a change forces readers to the database, how long an unknown key id is remembered.
 API_KEY_AUTH_CACHE_TTL_S = env.int("API_KEY_AUTH_CACHE_TTL_S", default=300)

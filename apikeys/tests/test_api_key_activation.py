@@ -219,3 +219,58 @@ def test_a_queued_code_that_does_not_belong_to_the_challenge_is_not_sent(db):
         api_key_activation_email_send(activation_id=activation.pk + 1, sealed_code=foreign) is False
     )
     assert mail.outbox == []
+
+
+def test_activation_emails_past_the_per_key_limit_are_429_with_retry_after(
+    api_client, inactive_key, settings, django_capture_on_commit_callbacks
+):
+    settings.API_KEY_ACTIVATION_REQUESTS_PER_KEY = 3
+    key, _ = inactive_key
+    for _ in range(3):
+        request_code(api_client, key, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+
+    response = api_client.post(reverse("api-key-activation", args=[key.public_id]))
+
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "too_many_attempts"
+    assert 0 < int(response["Retry-After"]) <= settings.API_KEY_ACTIVATION_WINDOW_S
+    assert mail.outbox == []
+    assert ApiKeyActivation.objects.filter(key=key).count() == 3
+
+
+def test_activation_emails_past_the_per_user_limit_are_429(
+    api_client, user, settings, django_capture_on_commit_callbacks
+):
+    settings.API_KEY_ACTIVATION_REQUESTS_PER_USER = 2
+    keys = [issue_key(user=user, active=False, name=f"bot {n}")[0] for n in range(3)]
+    for key in keys[:2]:
+        request_code(api_client, key, django_capture_on_commit_callbacks)
+
+    response = api_client.post(reverse("api-key-activation", args=[keys[2].public_id]))
+
+    assert response.status_code == 429
+    assert "Retry-After" in response
+
+
+def test_wrong_tries_are_capped_across_challenges(
+    api_client, inactive_key, settings, django_capture_on_commit_callbacks
+):
+    settings.API_KEY_ACTIVATION_MAX_ATTEMPTS = 5
+    settings.API_KEY_ACTIVATION_MAX_TRIES_TOTAL = 7
+    settings.API_KEY_ACTIVATION_REQUESTS_PER_KEY = 10
+    key, _ = inactive_key
+    first = request_code(api_client, key, django_capture_on_commit_callbacks)
+    wrong = f"{(int(first) + 1) % 10**8:08d}"
+    for _ in range(5):
+        assert confirm(api_client, key, wrong).status_code == 400
+    second = request_code(api_client, key, django_capture_on_commit_callbacks)
+    other = f"{(int(second) + 1) % 10**8:08d}"
+    assert confirm(api_client, key, other).status_code == 400
+    assert confirm(api_client, key, other).status_code == 400
+
+    # Seven wrong tries in the window: the right code of a challenge no longer helps, nor does a new challenge.
+    assert confirm(api_client, key, second).status_code == 429
+    assert api_client.post(reverse("api-key-activation", args=[key.public_id])).status_code == 429
+    key.refresh_from_db()
+    assert key.is_active is False
