@@ -22,8 +22,9 @@ from accounts.errors import (
     UserExistsError,
 )
 from accounts.models import User, VerificationLevel, new_public_id
-from activities.models import ActivityType, Outcome
+from activities.models import ActivityType, Outcome, Source
 from activities.services import record
+from common.errors import DomainError, TooManyAttemptsError
 from common.limits import FailureLimit
 
 DEVICE_NAME = "Authenticator app"
@@ -93,40 +94,78 @@ def user_create(
     raise RuntimeError("could not allocate a unique public id")
 
 
-def user_authenticate(*, email: str, password: str, code: str | None, ip: str | None) -> User:
-    """Check a login. Returns the user, or raises.
+def user_authenticate(
+    *,
+    email: str,
+    password: str,
+    code: str | None,
+    ip: str | None,
+    source: Source | str = Source.WEB,
+    staff: bool = False,
+) -> User:
+    """Check a login at either door (the frontend JSON API, or the admin with `staff=True`). Returns the user,
+    or raises. Both doors share one set of failure limits, so an account or IP locked at one is locked at both.
 
     Raises `TooManyAttemptsError` when the email or the IP has too many recent failures (checked first, so a
     locked-out login reveals nothing about the password), `InvalidCredentialsError` for a wrong email or
-    password, and the TOTP errors of `totp_require` when the user has 2FA on. Records `auth.login` or, for a known
-    user, `auth.login_failed`.
+    password, and the TOTP errors of `totp_require` when the user has 2FA on. With `staff=True` the user must be
+    active staff (else `InvalidCredentialsError`, as for a wrong password) and must have 2FA on and give a code
+    (else `TwoFactorRequiredError`): the admin never lets a password alone in.
+    Records, for a known user, `auth.login`, `auth.login_failed` (with the reason) or `auth.login_locked`, with
+    `source`; a wrong code also leaves the `2fa.failed` row of `totp_require`.
     """
     email = normalize_email(email)
     per_user, per_ip = _login_limits()
-    per_user.check(email)
-    per_ip.check(ip)
+
+    def refused(action: ActivityType, reason: str, who: User | None = None) -> None:
+        known = who or User.objects.filter(email__iexact=email).first()
+        if known is not None:
+            record(
+                user=known,
+                action=action,
+                ip=ip,
+                source=source,
+                outcome=Outcome.REFUSED,
+                details={"reason": reason},
+            )
+
+    try:
+        per_user.check(email)
+        per_ip.check(ip)
+    except TooManyAttemptsError:
+        refused(ActivityType.LOGIN_LOCKED, "too_many_failures")
+        raise
     user = authenticate(email=email, password=password)
     if user is None:
         per_user.fail(email)
         per_ip.fail(ip)
-        known = User.objects.filter(email__iexact=email).first()
-        if known is not None:
-            record(
-                user=known,
-                action=ActivityType.LOGIN_FAILED,
-                ip=ip,
-                outcome=Outcome.REFUSED,
-                details={"reason": "wrong_password"},
-            )
+        refused(ActivityType.LOGIN_FAILED, "wrong_password")
+        raise InvalidCredentialsError()
+    if staff and not user.is_staff:
+        refused(ActivityType.LOGIN_FAILED, "not_staff", user)
         raise InvalidCredentialsError()
     if totp_is_enabled(user=user):
         if not code:
+            if staff:
+                refused(ActivityType.LOGIN_FAILED, "2fa_code_missing", user)
             raise TwoFactorRequiredError(
                 "Enter the code from your authenticator app.", details={"field": "code"}
             )
-        totp_require(user=user, code=code, ip=ip, purpose="login")
+        try:
+            totp_require(user=user, code=code, ip=ip, purpose="admin_login" if staff else "login")
+        except TooManyAttemptsError:
+            refused(ActivityType.LOGIN_LOCKED, "too_many_wrong_codes", user)
+            raise
+        except DomainError as exc:
+            refused(ActivityType.LOGIN_FAILED, exc.code, user)
+            raise
+    elif staff:
+        refused(ActivityType.LOGIN_FAILED, "2fa_not_enabled", user)
+        raise TwoFactorRequiredError(
+            "Staff must turn on two-factor authentication before using the admin."
+        )
     per_user.reset(email)
-    record(user=user, action=ActivityType.LOGIN, ip=ip)
+    record(user=user, action=ActivityType.LOGIN, ip=ip, source=source)
     return user
 
 
@@ -165,6 +204,28 @@ def profile_update(*, user: User, ip: str | None, **changes: Any) -> User:
     user.save(update_fields=list(changed))
     record(user=user, action=ActivityType.PROFILE_UPDATED, ip=ip, details={"changes": changed})
     return user
+
+
+@transaction.atomic  # not durable: the admin's change form calls it inside its own transaction
+def verification_level_set(*, user: User, level: str, by: User, ip: str | None) -> User:
+    """A staff member sets the user's verification level (which sets their limits). Locks the user row.
+    Records `profile.verification_changed` for the user, naming `by`, the old and the new level; records
+    nothing when the level does not change. Raises `ValueError` for an unknown level."""
+    new = VerificationLevel(level)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    old = locked.verification_level
+    if old == new:
+        return locked
+    locked.verification_level = new
+    locked.save(update_fields=["verification_level"])
+    record(
+        user=locked,
+        action=ActivityType.VERIFICATION_CHANGED,
+        ip=ip,
+        source=Source.ADMIN,
+        details={"by": by.email, "old": str(old), "new": str(new)},
+    )
+    return locked
 
 
 # --- Two-factor authentication (TOTP) ---------------------------------------------------------------

@@ -8,11 +8,13 @@ class ActivityType(models.TextChoices):
     # accounts
     LOGIN = "auth.login", "Logged in"
     LOGIN_FAILED = "auth.login_failed", "Login failed"
+    LOGIN_LOCKED = "auth.login_locked", "Login refused: too many failures"
     LOGOUT = "auth.logout", "Logged out"
     TWO_FACTOR_ENABLED = "2fa.enabled", "2FA enabled"
     TWO_FACTOR_DISABLED = "2fa.disabled", "2FA disabled"
     TWO_FACTOR_FAILED = "2fa.failed", "2FA code rejected"
     PROFILE_UPDATED = "profile.updated", "Profile changed"
+    VERIFICATION_CHANGED = "profile.verification_changed", "Verification level changed"
     # API keys
     APIKEY_CREATED = "apikey.created", "API key created"
     APIKEY_ACTIVATION_REQUESTED = "apikey.activation_requested", "API key activation requested"
@@ -23,6 +25,7 @@ class ActivityType(models.TextChoices):
     APIKEY_CODE_FAILED = "apikey.code_failed", "API key confirmation code rejected"
     # trading conditions (rows written for the staff member who changed them)
     PAIR_CHANGED = "conditions.pair_changed", "Trading conditions changed"
+    FEE_SCHEDULE_CHANGED = "fees.schedule_changed", "Fee schedule changed"
     # signed gateway calls that change nothing (reads) and refused calls
     GATEWAY_CALL = "gateway.call", "Trading API call"
     GATEWAY_REFUSED = "gateway.refused", "Trading API call refused"

@@ -64,6 +64,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
         count = 0
         for key in queryset:
             if key.is_active:
-                api_key_deactivate(key=key, ip=client_ip(request), source=Source.ADMIN)
+                api_key_deactivate(
+                    key=key,
+                    ip=client_ip(request),
+                    source=Source.ADMIN,
+                    by=request.user,  # type: ignore[arg-type]
+                )
                 count += 1
         self.message_user(request, f"Deactivated {count} API key(s).", messages.SUCCESS)

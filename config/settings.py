@@ -47,7 +47,7 @@ ALLOWED_HOSTS = env.list(
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_config.AdminConfig",  # django.contrib.admin, its default site behind 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -260,8 +260,11 @@ def remove_from_book(
     ip: str | None = None,
     source: str = Source.SYSTEM,
     api_key: str = "",
+    by: str = "",
 ) -> None:
-    """Cancel or expire an open order: release its hold, take it off the book, record it."""
+    """Cancel or expire an open order: release its hold, take it off the book, record it (with the staff
+    member `by` and the order's amounts when the admin cancels it)."""
+    released = order.hold_remaining
     release_rest(balances=balances, order=order)
     order.status = status
     order.is_resting = False
@@ -274,9 +277,25 @@ def remove_from_book(
         ip=ip,
         source=source,
         api_key=api_key,
-        details=order_details(order, symbol, reason=reason),
+        details=order_details(order, symbol, reason=reason, **_staff_details(order, by, released)),
         at=now,
     )
+
+
+def _staff_details(order: Order, by: str, released: Decimal) -> dict[str, object]:
+    if not by:
+        return {}
+    amounts = {
+        "amount": order.amount,
+        "price": order.price,
+        "executed_amount": order.executed_amount,
+        "released": released,
+        "released_currency": order.hold_currency_id,
+    }
+    return {
+        "by": by,
+        **{k: format(v, "f") if isinstance(v, Decimal) else v for k, v in amounts.items()},
+    }
 
 
 def order_details(order: Order, symbol: str, **extra: object) -> dict[str, object]:

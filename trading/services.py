@@ -110,6 +110,7 @@ class _Caller:
     ip: str | None
     source: str
     api_key: str
+    by: str = ""  # the staff member's e-mail, for changes made in the admin
 
 
 def _lock_pair(pair_id: int | None = None, *, symbol: str | None = None) -> Pair:
@@ -776,6 +777,7 @@ def _remove(
             ip=caller.ip,
             source=caller.source,
             api_key=caller.api_key,
+            by=caller.by,
         )
     engine.market_update(pair=pair, state=state, now=now, outcome=outcome)
 
@@ -789,13 +791,15 @@ def order_cancel(
     ip: str | None = None,
     source: Source | str = Source.WEB,
     api_key: str = "",
+    by: User | None = None,
     now: datetime | None = None,
 ) -> Order:
     """Cancel one of the user's open orders, by id or by clientOrderId (its open order carrying that id).
 
     Releases exactly what the order still holds. Raises `OrderNotFoundError` (unknown, or another user's),
     `OrderFinalError` (already filled, cancelled, expired or rejected), `OrderCancelNotAllowedError` (pair
-    halted). Locks the pair, then the order's hold balance. Records `order.cancelled`.
+    halted). Locks the pair, then the order's hold balance. Records `order.cancelled` (with `by`, the staff
+    member's e-mail, when the admin cancels).
     """
     now = now or timezone.now()
     rows = Order.objects.filter(user=user)
@@ -814,7 +818,7 @@ def order_cancel(
         raise OrderFinalError(details={"order_id": order.pk, "status": order.status})
     if pair.status == PairStatus.HALTED:
         raise OrderCancelNotAllowedError(details={"pair": pair.symbol})
-    caller = _Caller(ip=ip, source=str(source), api_key=api_key)
+    caller = _Caller(ip=ip, source=str(source), api_key=api_key, by=by.email if by else "")
     _remove(
         [order], pair=pair, status=OrderStatus.CANCELLED, reason="requested", caller=caller, now=now
     )

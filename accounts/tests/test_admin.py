@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import TOTPDeviceFactory
+from accounts.tests.factories import TOTPDeviceFactory, otp_login
 from activities.tests.factories import ActivityFactory
 
 ADMIN_PAGES = [
@@ -13,7 +13,7 @@ ADMIN_PAGES = [
 @pytest.mark.parametrize("name", ADMIN_PAGES)
 def test_admin_pages_answer_staff(client, staff_user, user, name):
     ActivityFactory(user=user)
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
 
     assert client.get(reverse(name)).status_code == 200
 
@@ -30,7 +30,7 @@ def test_admin_pages_redirect_others_to_login(client, user, name):
 
 def test_user_page_shows_profile_and_2fa_devices_but_not_the_totp_key(client, staff_user, user):
     device = TOTPDeviceFactory(user=user)
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
 
     page = client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
 
@@ -41,7 +41,7 @@ def test_user_page_shows_profile_and_2fa_devices_but_not_the_totp_key(client, st
 
 def test_activities_are_read_only_in_the_admin(client, staff_user, user):
     row = ActivityFactory(user=user)
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
 
     change = client.post(
         reverse("admin:activities_activity_change", args=[row.pk]), {"action": "x"}
@@ -61,7 +61,7 @@ def test_activity_admin_searches_by_email_and_ip_and_filters_by_action(
 ):
     ActivityFactory(user=user, ip="198.51.100.1")
     ActivityFactory(user=other_user, ip="198.51.100.2", action="auth.logout")
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     url = reverse("admin:activities_activity_changelist")
 
     by_email = client.get(url, {"q": user.email}).context["cl"].result_count
@@ -74,7 +74,7 @@ def test_activity_admin_searches_by_email_and_ip_and_filters_by_action(
 def test_staff_can_add_a_user_in_the_admin(client, staff_user):
     from accounts.models import User
 
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     response = client.post(
         reverse("admin:accounts_user_add"),
         {

@@ -3,7 +3,6 @@
 from decimal import Decimal as D
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from activities.models import Activity, ActivityType
@@ -11,13 +10,6 @@ from conditions.models import Currency, Network, Pair
 from conditions.tests.factories import CurrencyFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(staff_user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(staff_user)
-    return client
 
 
 def pair_form(pair: Pair, **overrides: object) -> dict[str, object]:

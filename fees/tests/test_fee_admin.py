@@ -3,7 +3,6 @@ one group at most; a saved change is published to every process."""
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 from django.urls import reverse
 
 from fees.models import FeeSchedule, FeeTier, PairGroup, PairGroupMembership
@@ -11,13 +10,6 @@ from fees.schedule import SCHEDULE_VERSION_KEY
 from fees.tests.factories import FeeScheduleFactory, PairGroupFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(staff_user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(staff_user)
-    return client
 
 
 def schedule_form(tiers: list[tuple[str, str, str]], **fields: object) -> dict[str, object]:

@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from accounts.tests.factories import otp_login
 from activities.models import Activity, ActivityType
 from conditions.models import PairStatus
 from trading.errors import OrderCancelNotAllowedError, OrderFinalError, OrderNotFoundError
@@ -91,7 +92,7 @@ def test_staff_can_cancel_from_the_admin(alice, staff_user) -> None:  # type: ig
 
     order = place(alice, "SELL", "0.1", "60000").order
     client = Client()
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     assert client.get("/admin/trading/order/").status_code == 200
     assert client.get("/admin/trading/trade/").status_code == 200
     response = client.post(
