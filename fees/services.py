@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from activities.models import ActivityType, Source
 from activities.services import record
-from common.money import quantize_down
+from common.money import plain_amount, quantize_down
 from fees.models import FeeSchedule, PairGroup, VolumeBucket
 from fees.schedule import publish_new_version
 from fees.volume import VOLUME_PLACES, to_units, utc, volume_key, window_days, window_start
@@ -150,9 +150,9 @@ def fee_schedule_change_record(
             "is_active": target.is_active,
             "tiers": [
                 {
-                    "min_volume": format(t.min_volume, "f"),
-                    "maker": format(t.maker, "f"),
-                    "taker": format(t.taker, "f"),
+                    "min_volume": plain_amount(t.min_volume),
+                    "maker": plain_amount(t.maker),
+                    "taker": plain_amount(t.taker),
                 }
                 for t in target.tiers.order_by("min_volume")
             ],

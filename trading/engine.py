@@ -29,7 +29,7 @@ from django.db.models import Q
 
 from activities.models import ActivityType, Source
 from activities.services import record
-from common.money import DECIMAL_PLACES, quantize_down, quantize_up
+from common.money import DECIMAL_PLACES, plain_amount, quantize_down, quantize_up
 from conditions.models import Pair
 from fees.services import volume_record_fills
 from ledger.locking import BalanceKey
@@ -294,7 +294,7 @@ def _staff_details(order: Order, by: str, released: Decimal) -> dict[str, object
     }
     return {
         "by": by,
-        **{k: format(v, "f") if isinstance(v, Decimal) else v for k, v in amounts.items()},
+        **{k: plain_amount(v) if isinstance(v, Decimal) else v for k, v in amounts.items()},
     }
 
 

@@ -57,3 +57,17 @@ def otp_login(client: Client, user: User) -> Client:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def staff_client(*permissions: str, email: str = "clerk@example.com") -> tuple[User, Client]:
+    """A staff member who is not a superuser, holding only `permissions` ("app_label.codename"), logged in to
+    the admin with 2FA."""
+    from django.contrib.auth.models import Permission
+
+    member = UserFactory(email=email, is_staff=True)
+    for name in permissions:
+        app_label, codename = name.split(".")
+        member.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return member, otp_login(Client(), member)

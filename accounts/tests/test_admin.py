@@ -90,3 +90,55 @@ def test_staff_can_add_a_user_in_the_admin(client, staff_user):
     assert response.status_code == 302, response.content[:2000]
     created = User.objects.get(email="new@example.com")
     assert created.public_id.startswith("up")
+
+
+def _user_form(user, **changes):  # type: ignore[no-untyped-def]
+    data = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "country": user.country.code if user.country else "",
+        "verification_level": user.verification_level,
+        "is_active": "on",
+        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        "otp_totp_totpdevice_set-TOTAL_FORMS": "0",
+        "otp_totp_totpdevice_set-INITIAL_FORMS": "0",
+        "otp_totp_totpdevice_set-MIN_NUM_FORMS": "0",
+        "otp_totp_totpdevice_set-MAX_NUM_FORMS": "1000",
+    }
+    data.update(changes)
+    return data
+
+
+def test_changing_a_verification_level_needs_its_permission_and_names_the_clerk(user):
+    from accounts.models import User, VerificationLevel
+    from accounts.tests.factories import staff_client
+    from activities.models import Activity, ActivityType
+
+    _, editor = staff_client("accounts.view_user", "accounts.change_user", email="ed@example.com")
+    clerk, client = staff_client(
+        "accounts.view_user", "accounts.change_user", "accounts.change_verification_level"
+    )
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+
+    plain = editor.post(url, _user_form(user, verification_level="verified", full_name="Ada T."))
+    assert plain.status_code == 302, plain.content[:3000]
+    assert (
+        User.objects.get(pk=user.pk).verification_level,
+        User.objects.get(pk=user.pk).full_name,
+    ) == (
+        VerificationLevel.NONE,
+        "Ada T.",
+    )
+    assert not Activity.objects.filter(action=ActivityType.VERIFICATION_CHANGED).exists()
+
+    done = client.post(url, _user_form(user, verification_level="verified"))
+
+    assert done.status_code == 302, done.content[:3000]
+    assert User.objects.get(pk=user.pk).verification_level == VerificationLevel.VERIFIED
+    row = Activity.objects.get(action=ActivityType.VERIFICATION_CHANGED)
+    assert (row.user, row.source, row.details) == (
+        user,
+        "admin",
+        {"by": clerk.email, "old": "none", "new": "verified"},
+    )

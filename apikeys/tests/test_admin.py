@@ -40,3 +40,20 @@ def test_the_admin_can_neither_add_nor_delete_keys(client, staff_user, user):
     otp_login(client, staff_user)
     assert client.get(reverse("admin:apikeys_apikey_add")).status_code == 403
     assert client.get(reverse("admin:apikeys_apikey_delete", args=[key.pk])).status_code == 403
+
+
+def test_deactivating_needs_the_change_permission_and_names_the_clerk(user):
+    from accounts.tests.factories import staff_client
+
+    key, _ = issue_key(user=user, active=True)
+    _, viewer = staff_client("apikeys.view_apikey", email="viewer@example.com")
+    clerk, client = staff_client("apikeys.view_apikey", "apikeys.change_apikey")
+    form = {"action": "deactivate", "_selected_action": [key.pk]}
+
+    viewer.post(reverse("admin:apikeys_apikey_changelist"), form)
+    assert ApiKey.objects.get(pk=key.pk).is_active
+    client.post(reverse("admin:apikeys_apikey_changelist"), form)
+
+    assert not ApiKey.objects.get(pk=key.pk).is_active
+    row = Activity.objects.get(action=ActivityType.APIKEY_DEACTIVATED)
+    assert (row.user, row.api_key, row.details["by"]) == (user, key.public_id, clerk.email)
