@@ -77,7 +77,6 @@ MIDDLEWARE = [
     # Before SecurityMiddleware: X-Forwarded-Proto is dropped unless the peer is one of TRUSTED_PROXIES.
     "common.client_ip.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,6 +203,12 @@ STATIC_URL = "static/"
 # process, so no volume is shared with the proxy.
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 if not DEBUG:
+    # Served by each web process (no volume shared with the proxy), right after SecurityMiddleware. With DEBUG
+    # on, runserver serves them from the apps.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
     # Hashed, compressed file names with far-future caching; needs `collectstatic` (its manifest) first.
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

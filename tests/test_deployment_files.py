@@ -170,3 +170,46 @@ def test_development_mode_starts_with_embedded_defaults():
     result = _import_settings({"DJANGO_DEBUG": "true"})
 
     assert result.returncode == 0, result.stderr
+
+
+def _settings_probe(code: str, env: dict[str, str], pythonpath: str = "") -> str:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SENTRY_", "TRADING_"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": pythonpath, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+SENTRY_ACTIVE = (
+    "import django, sentry_sdk; django.setup(); print(sentry_sdk.get_client().is_active())"
+)
+
+
+def test_sentry_starts_only_when_a_dsn_is_set():
+    assert _settings_probe(SENTRY_ACTIVE, {}) == "False"
+    assert _settings_probe(SENTRY_ACTIVE, {"SENTRY_DSN": "http://public@127.0.0.1:9/1"}) == "True"
+
+
+def test_beat_takes_the_expiry_interval_from_django_settings_where_env_files_land(tmp_path):
+    # A settings module that sets the value itself, as `.env` does through the settings: os.environ has none.
+    (tmp_path / "probe_settings.py").write_text(
+        "from config.settings import *  # noqa\nTRADING_EXPIRY_INTERVAL_S = 7.5\n"
+    )
+    code = (
+        "from config.celery import app; "
+        "print(app.conf.beat_schedule['trading-orders-expire-due']['schedule'])"
+    )
+
+    shown = _settings_probe(code, {"DJANGO_SETTINGS_MODULE": "probe_settings"}, str(tmp_path))
+    from_env = _settings_probe(code, {"TRADING_EXPIRY_INTERVAL_S": "2"})
+
+    assert (shown, from_env) == ("7.5", "2.0")
