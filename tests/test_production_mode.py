@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django_otp.oath import TOTP
 
 from demo.apikeys import DEMO_KEY_ID, DEMO_KEY_SECRET
-from demo.users import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_EMAIL, DEMO_PASSWORD
+from demo.users import ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOTP_KEY, DEMO_EMAIL, DEMO_PASSWORD
 from gateway.signing import sign
 
 pytestmark = pytest.mark.e2e
@@ -250,7 +251,8 @@ def test_every_documented_demo_credential_fails(server):
         answer = _json_login(server, email, password)
         assert answer.status == 400, answer.body
         assert json.loads(answer.body)["error"]["code"] == "invalid_credentials"
-    admin = _admin_login(server, ADMIN_EMAIL, ADMIN_PASSWORD, "123456")
+    code = f"{TOTP(ADMIN_TOTP_KEY).token():06d}"  # from the published demo authenticator secret
+    admin = _admin_login(server, ADMIN_EMAIL, ADMIN_PASSWORD, code)
     assert b"Email or password is incorrect." in admin.body
     assert "sessionid" not in admin.cookies()
 
