@@ -1,6 +1,7 @@
 """There is no Docker engine here: check the compose file's shape and the settings' fail-fast behaviour."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -213,3 +214,26 @@ def test_beat_takes_the_expiry_interval_from_django_settings_where_env_files_lan
     from_env = _settings_probe(code, {"TRADING_EXPIRY_INTERVAL_S": "2"})
 
     assert (shown, from_env) == ("7.5", "2.0")
+
+
+def _settings_env_names() -> set[str]:
+    source = (ROOT / "config" / "settings.py").read_text()
+    return set(re.findall(r'(?:env\.\w+|secret)\(\s*"([A-Z][A-Z0-9_]*)"', source))
+
+
+def _readme_env_names() -> set[str]:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("### Environment variables", 1)[1].split("Read by docker-compose.yml", 1)[
+        0
+    ]
+    rows = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", row)}
+
+
+def test_the_readme_lists_every_environment_variable_the_settings_read_and_no_other():
+    read = _settings_env_names()
+
+    assert (
+        len(read) > 50
+    )  # the pattern finds the reads (a change of style in settings.py must not hide them)
+    assert _readme_env_names() == read
