@@ -17,7 +17,7 @@ from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import TextIO
 
-from accounts.models import User
+from accounts.models import User, VerificationLevel
 from accounts.services import user_create
 from activities.models import Source
 from common.errors import DomainError
@@ -43,7 +43,7 @@ SYSTEM = {"source": Source.SYSTEM}
 
 def _user(email: str, name: str) -> User:
     return User.objects.filter(email=email).first() or user_create(
-        email=email, password=None, full_name=name
+        email=email, password=None, full_name=name, verification_level=VerificationLevel.ADVANCED
     )
 
 

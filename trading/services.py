@@ -41,6 +41,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.levels import level_require
 from accounts.models import User
 from activities.models import ActivityType, Outcome, Source
 from activities.services import record
@@ -224,7 +225,8 @@ def order_place(
 ) -> PlaceResult:
     """Place an order on the user's sub-account `account` and match it.
 
-    Raises (nothing written): `MainAccountOrderError` (account ""), `AccountNotFoundError`, `PairNotFoundError`,
+    Raises (nothing written): `MainAccountOrderError` (account ""), `AccountNotFoundError`,
+    `VerificationRequiredError` (the user's level does not allow trading), `PairNotFoundError`,
     `ClientOrderIdConflictError`. Every other refusal is a REJECTED order (see the module docstring). Locks the
     pair, then the balances of the order's account, of every resting order it meets and of the fees account.
     Records `order.placed` (or `order.rejected`), `order.filled` per order that traded, `order.cancelled` for
@@ -402,8 +404,8 @@ def _spot_and_earlier(
 ) -> tuple[Account, int | None, int | None]:
     """The user's spot account `name`, the id of the order holding `client_order_id` (None when none does,
     or no id was given) and the fees account's id (None until it exists), in one query. Sets the user's
-    `public_id` (the only field of the user an order's answer shows), so a caller may pass a bare
-    `User(pk=...)`. Raises `AccountNotFoundError`.
+    `public_id` (the only field of the user an order's answer shows) and `verification_level` (what the
+    placement checks), so a caller may pass a bare `User(pk=...)`. Raises `AccountNotFoundError`.
 
     Written out as SQL: on every order, compiling the ORM form of this query (a subquery annotation) costs
     several times what the database takes to run it.
@@ -414,6 +416,8 @@ def _spot_and_earlier(
         f" WHERE o.{_col(Order, 'user')} = %s AND o.{_col(Order, 'dedupe_key')} = %s LIMIT 1)"
         f" AS earlier_id, (SELECT u.{_col(User, 'public_id')} FROM {User._meta.db_table} u"
         f" WHERE u.{_col(User, 'id')} = %s) AS user_public_id,"
+        f" (SELECT v.{_col(User, 'verification_level')} FROM {User._meta.db_table} v"
+        f" WHERE v.{_col(User, 'id')} = %s) AS user_level,"
         f" (SELECT f.{_col(Account, 'id')} FROM {Account._meta.db_table} f"
         f" WHERE f.{_col(Account, 'user')} IS NULL AND f.{_col(Account, 'kind')} = %s"
         f" AND f.{_col(Account, 'name')} = %s) AS fees_account_id"
@@ -425,6 +429,7 @@ def _spot_and_earlier(
         user.pk,
         client_order_id,
         user.pk,
+        user.pk,
         AccountKind.SYSTEM,
         SYSTEM_FEES,
         user.pk,
@@ -435,9 +440,10 @@ def _spot_and_earlier(
     if spot is None:
         # Raises, unless it was created just now (the main account); the user is then loaded in full.
         spot = spot_account_get(user=user, name=name)
-        user.refresh_from_db(fields=["public_id"])
+        user.refresh_from_db(fields=["public_id", "verification_level"])
         return spot, -1, None
     user.public_id = spot.user_public_id  # type: ignore[attr-defined]
+    user.verification_level = spot.user_level  # type: ignore[attr-defined]
     spot.user = user  # the account is the user's: no query when it is asked for
     earlier_id = spot.earlier_id if client_order_id else None  # type: ignore[attr-defined]
     return spot, earlier_id, spot.fees_account_id  # type: ignore[attr-defined]
@@ -459,6 +465,8 @@ def _place(
         order.account, earlier_id, known_fees_id = _spot_and_earlier(
             user=order.user, name=account, client_order_id=order.dedupe_key or ""
         )
+        # Refused before anything is written: a level too low is an error of the call, not a REJECTED order.
+        level_require(user=order.user, capability="trade")
         if order.dedupe_key:
             earlier = _earlier(
                 user=order.user,
