@@ -30,13 +30,15 @@ class SignupExtraForm(forms.Form):
     def clean_full_name(self) -> str:
         name = self.cleaned_data["full_name"].strip()
         if not name:
-            raise forms.ValidationError("Enter your full name.")
+            raise forms.ValidationError("Enter your full name.", code="required")
         return name
 
     def clean_country(self) -> str:
         code = self.cleaned_data["country"].strip().upper()
         if len(code) != 2 or code not in countries:
-            raise forms.ValidationError(f"'{code}' is not an ISO 3166-1 alpha-2 country code.")
+            raise forms.ValidationError(
+                f"'{code}' is not an ISO 3166-1 alpha-2 country code.", code="invalid_country"
+            )
         return code
 
     def signup(self, request: HttpRequest, user: Any) -> None:
@@ -51,7 +53,7 @@ class AccountAdapter(DefaultAccountAdapter):
         data = form.cleaned_data
         return selfservice.user_signup(
             email=data["email"],
-            password=data["password1"],
+            password=data.get("password1") or data["password"],
             full_name=data["full_name"],
             country=data["country"],
             ip=client_ip(request),

@@ -49,13 +49,11 @@ class UserExistsError(DomainError):
 
 
 class EmailNotVerifiedError(DomainError):
-    """The password is right but the address was never confirmed; a fresh link has been e-mailed."""
+    """The password is right but the address was never confirmed (a fresh link is mailed when allowed)."""
 
     code = "email_unverified"
     http_status = 403
-    default_message = (
-        "Confirm your e-mail address first: follow the link we sent you (a new one is on its way)."
-    )
+    default_message = "Confirm your e-mail address first: follow the link in the e-mail we sent you."
 
 
 class WrongPasswordError(DomainError):

@@ -138,7 +138,10 @@ def user_authenticate(*, email: str, password: str, code: str | None, ip: str | 
             outcome=Outcome.REFUSED,
             details={"reason": "email_unverified"},
         )
-        _verification_email_send(user)
+        if _verification_email_send(user):
+            raise EmailNotVerifiedError(
+                "Confirm your e-mail address first: we have sent you a new confirmation link."
+            )
         raise EmailNotVerifiedError()
     if totp_is_enabled(user=user):
         if not code:
@@ -158,10 +161,10 @@ def _email_is_verified(user: User) -> bool:
     return email_is_verified(user=user)
 
 
-def _verification_email_send(user: User) -> None:
+def _verification_email_send(user: User) -> bool:
     from accounts.allauth import verification_email_send
 
-    verification_email_send(user=user)
+    return verification_email_send(user=user)
 
 
 def user_logged_out(*, user: User, ip: str | None) -> None:
