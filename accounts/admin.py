@@ -7,7 +7,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 
-
 # django-otp's own admin for static devices lists the recovery codes themselves: secrets stay out of the admin.
 if admin.site.is_registered(StaticDevice):
     admin.site.unregister(StaticDevice)

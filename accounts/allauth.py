@@ -74,7 +74,9 @@ class AccountAdapter(DefaultAccountAdapter):
         super().send_password_reset_mail(user, email, context)
 
 
-def on_email_confirmed(sender: Any, request: HttpRequest, email_address: Any, **kwargs: Any) -> None:
+def on_email_confirmed(
+    sender: Any, request: HttpRequest, email_address: Any, **kwargs: Any
+) -> None:
     selfservice.email_verified(
         user=email_address.user, email=email_address.email, ip=client_ip(request)
     )

@@ -53,7 +53,9 @@ class EmailNotVerifiedError(DomainError):
 
     code = "email_unverified"
     http_status = 403
-    default_message = "Confirm your e-mail address first: follow the link in the e-mail we sent you."
+    default_message = (
+        "Confirm your e-mail address first: follow the link in the e-mail we sent you."
+    )
 
 
 class WrongPasswordError(DomainError):

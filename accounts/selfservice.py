@@ -34,9 +34,7 @@ from activities.services import record
 
 
 @transaction.atomic
-def user_signup(
-    *, email: str, password: str, full_name: str, country: str, ip: str | None
-) -> User:
+def user_signup(*, email: str, password: str, full_name: str, country: str, ip: str | None) -> User:
     """Create a self-registered user: level "none", e-mail not yet confirmed (allauth adds the unconfirmed
     address and mails the link). Raises `UserExistsError` (a race with another sign-up; allauth has already
     answered existing addresses neutrally). Records `auth.signed_up`."""
@@ -66,9 +64,7 @@ def email_is_verified(*, user: User) -> bool:
 
 def email_verified(*, user: User, email: str, ip: str | None, by: str = "link") -> None:
     """Records `auth.email_verified` (allauth has marked the address confirmed)."""
-    record(
-        user=user, action=ActivityType.EMAIL_VERIFIED, ip=ip, details={"email": email, "by": by}
-    )
+    record(user=user, action=ActivityType.EMAIL_VERIFIED, ip=ip, details={"email": email, "by": by})
 
 
 # --- Passwords --------------------------------------------------------------------------------------

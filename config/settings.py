@@ -195,7 +195,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 # Verification by a signed key (in a link, or pasted): it does not depend on the browser session that signed up.
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
-ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int("ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3)
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int(
+    "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3
+)
 # Verifying never logs in: the login door (password, TOTP, lock-out) is the only way into a session.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
@@ -291,6 +293,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"ApiKeyStatusEnum": ["active", "inactive"]},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # allauth's headless views (sign-up, e-mail verification, password reset) are not DRF views.
+        "accounts.openapi.add_allauth_paths",
+    ],
 }
 
 # --- Logging ----------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ class TwoFactorCodeField(serializers.RegexField):
 
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault(
-            "help_text", "The 6-digit code from your authenticator app, or one of your recovery codes."
+            "help_text",
+            "The 6-digit code from your authenticator app, or one of your recovery codes.",
         )
         super().__init__(r"^\s*(?:\d{6,8}|[A-Za-z0-9]{5}-?[A-Za-z0-9]{5})\s*$", **kwargs)
 

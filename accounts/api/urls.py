@@ -34,12 +34,18 @@ urlpatterns = [
     path("auth/logout/", views.LogoutApi.as_view(), name="auth-logout"),
     path("auth/password/change/", views.PasswordChangeApi.as_view(), name="password-change"),
     path("auth/sessions/", views.SessionListApi.as_view(), name="sessions"),
-    path("auth/sessions/end-others/", views.SessionsEndOthersApi.as_view(), name="sessions-end-others"),
+    path(
+        "auth/sessions/end-others/",
+        views.SessionsEndOthersApi.as_view(),
+        name="sessions-end-others",
+    ),
     path("auth/sessions/<int:session_id>/end/", views.SessionEndApi.as_view(), name="session-end"),
     path("profile/", views.ProfileApi.as_view(), name="profile"),
     path("profile/2fa/", views.TotpStatusApi.as_view(), name="2fa-status"),
     path("profile/2fa/enrol/", views.TotpEnrolApi.as_view(), name="2fa-enrol"),
     path("profile/2fa/confirm/", views.TotpConfirmApi.as_view(), name="2fa-confirm"),
     path("profile/2fa/disable/", views.TotpDisableApi.as_view(), name="2fa-disable"),
-    path("profile/2fa/recovery-codes/", views.RecoveryCodesApi.as_view(), name="2fa-recovery-codes"),
+    path(
+        "profile/2fa/recovery-codes/", views.RecoveryCodesApi.as_view(), name="2fa-recovery-codes"
+    ),
 ]

@@ -2,9 +2,9 @@
 (on-commit callbacks run) for every request."""
 
 import re
-from urllib.parse import unquote
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from django.core import mail
 from rest_framework.test import APIClient
@@ -32,9 +32,7 @@ class Browser:
 
     def post(self, path: str, data: dict[str, Any] | None = None) -> Any:
         with self.capture(execute=True):
-            return self.client.post(
-                path, data or {}, format="json", HTTP_X_CSRFTOKEN=self._token()
-            )
+            return self.client.post(path, data or {}, format="json", HTTP_X_CSRFTOKEN=self._token())
 
     def login(self, email: str, password: str, code: str | None = None) -> Any:
         body = {"email": email, "password": password}

@@ -43,8 +43,12 @@ def test_change_keeps_this_session_and_ends_the_others(browsers, user, password)
     row = Activity.objects.get(user=user, action=ActivityType.PASSWORD_CHANGED)
     assert (row.outcome, row.ip) == (Outcome.OK, "192.0.2.1")
     ended = Activity.objects.get(user=user, action=ActivityType.SESSION_ENDED)
-    assert (ended.details["reason"], ended.details["session_ip"]) == ("password_changed", "192.0.2.2")
-    assert NEW_PASSWORD not in str(row.details) and password not in str(row.details)
+    assert (ended.details["reason"], ended.details["session_ip"]) == (
+        "password_changed",
+        "192.0.2.2",
+    )
+    assert NEW_PASSWORD not in str(row.details)
+    assert password not in str(row.details)
 
 
 def test_a_wrong_current_password_is_refused_and_changes_nothing(browsers, user, password):

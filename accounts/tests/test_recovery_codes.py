@@ -62,7 +62,9 @@ def test_a_recovery_code_logs_in_once(anon_client, user, password, codes):
     )
 
 
-def test_a_recovery_code_is_accepted_without_the_dash_and_in_capitals(anon_client, user, password, codes):
+def test_a_recovery_code_is_accepted_without_the_dash_and_in_capitals(
+    anon_client, user, password, codes
+):
     code = codes[3].replace("-", "").upper()
 
     response = anon_client.post(
@@ -111,7 +113,9 @@ def test_a_used_recovery_code_does_not_create_a_key(api_client, user, codes, ano
     assert not ApiKey.objects.exists()
 
 
-def test_regenerating_needs_a_2fa_code_and_voids_the_old_codes(api_client, user, codes, anon_client, password):
+def test_regenerating_needs_a_2fa_code_and_voids_the_old_codes(
+    api_client, user, codes, anon_client, password
+):
     refused = api_client.post(CODES, {"code": "000000"}, format="json")
     assert refused.status_code == 400
     assert recovery_codes_left(user=user) == 10
@@ -120,7 +124,8 @@ def test_regenerating_needs_a_2fa_code_and_voids_the_old_codes(api_client, user,
 
     assert response.status_code == 200
     new_codes = response.json()["recovery_codes"]
-    assert len(new_codes) == 10 and not set(new_codes) & set(codes)
+    assert len(new_codes) == 10
+    assert not set(new_codes) & set(codes)
     old = anon_client.post(
         LOGIN, {"email": user.email, "password": password, "code": codes[0]}, format="json"
     )

@@ -55,7 +55,9 @@ def test_an_unverified_user_cannot_log_in_and_is_sent_the_link_again(browser, se
     assert row.details == {"reason": "email_unverified"}
 
 
-def test_the_emailed_key_verifies_the_address_and_then_login_works(browser, django_capture_on_commit_callbacks):
+def test_the_emailed_key_verifies_the_address_and_then_login_works(
+    browser, django_capture_on_commit_callbacks
+):
     browser.post(SIGNUP, signup_body())
     key = key_from(mails_to("new@example.com")[0], "verify-email")
     elsewhere = Browser(django_capture_on_commit_callbacks, ip="198.51.100.7")

@@ -32,7 +32,9 @@ def web(funded_user) -> APIClient:  # type: ignore[no-untyped-def]
     return client
 
 
-def test_basic_may_move_between_sub_accounts_but_not_to_or_from_the_wallet(at_level, web, funded_user):
+def test_basic_may_move_between_sub_accounts_but_not_to_or_from_the_wallet(
+    at_level, web, funded_user
+):
     at_level("basic")
     before = balance(funded_user, "sub1", "USD")
 
@@ -68,7 +70,8 @@ def test_the_gateway_refuses_a_wallet_transfer_below_the_level_and_names_it(at_l
     status, text = gw.error("do_withdrawal_funds_to_wallet", TO_WALLET)
 
     assert status == 403
-    assert "needs verification level" in text and "(verified)" in text
+    assert "needs verification level" in text
+    assert "(verified)" in text
     assert snapshot() == before
     row = Activity.objects.get(action=ActivityType.GATEWAY_REFUSED)
     assert row.details["reason"] == "verification_required"

@@ -69,7 +69,8 @@ def test_level_none_cannot_place_an_order_through_the_gateway(alice):
     assert response.status_code == 403, response.content
     body = json.loads(response.content)
     assert body["statusCode"] == 403
-    assert "needs verification level" in body["error"] and "(basic)" in body["error"]
+    assert "needs verification level" in body["error"]
+    assert "(basic)" in body["error"]
     assert not Order.objects.exists()
 
 
