@@ -22,11 +22,10 @@ from django.db import transaction
 from accounts.errors import (
     PasswordRejectedError,
     SessionNotFoundError,
-    TwoFactorRequiredError,
     WrongPasswordError,
 )
 from accounts.models import User, VerificationLevel
-from accounts.services import _login_limits, totp_is_enabled, totp_require, user_create
+from accounts.services import _login_limits, totp_require_if_enabled, user_create
 from activities.models import ActivityType, Outcome
 from activities.services import record
 
@@ -130,13 +129,7 @@ def password_change(
         raise PasswordRejectedError(
             " ".join(exc.messages), details={"new_password": list(exc.messages)}
         ) from None
-    if totp_is_enabled(user=user):
-        if not code:
-            raise TwoFactorRequiredError(
-                "Enter the code from your authenticator app (or a recovery code).",
-                details={"field": "code"},
-            )
-        totp_require(user=user, code=code, ip=ip, purpose="password_change")
+    totp_require_if_enabled(user=user, code=code, ip=ip, purpose="password_change")
     with transaction.atomic(durable=True):
         locked = User.objects.select_for_update().get(pk=user.pk)
         locked.set_password(new_password)

@@ -143,13 +143,7 @@ def user_authenticate(*, email: str, password: str, code: str | None, ip: str | 
                 "Confirm your e-mail address first: we have sent you a new confirmation link."
             )
         raise EmailNotVerifiedError()
-    if totp_is_enabled(user=user):
-        if not code:
-            raise TwoFactorRequiredError(
-                "Enter the code from your authenticator app (or a recovery code).",
-                details={"field": "code"},
-            )
-        totp_require(user=user, code=code, ip=ip, purpose="login")
+    totp_require_if_enabled(user=user, code=code, ip=ip, purpose="login")
     per_user.reset(email)
     record(user=user, action=ActivityType.LOGIN, ip=ip)
     return user
@@ -289,6 +283,19 @@ def totp_disable(*, user: User, code: str, ip: str | None) -> None:
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         record(user=user, action=ActivityType.TWO_FACTOR_DISABLED, ip=ip)
+
+
+def totp_require_if_enabled(*, user: User, code: str | None, ip: str | None, purpose: str) -> None:
+    """The second step of login and password change: nothing without 2FA; with it, `code` must pass
+    `totp_require` (a missing code is `TwoFactorRequiredError` with `details.field = "code"`)."""
+    if not totp_is_enabled(user=user):
+        return
+    if not code:
+        raise TwoFactorRequiredError(
+            "Enter the code from your authenticator app (or a recovery code).",
+            details={"field": "code"},
+        )
+    totp_require(user=user, code=code, ip=ip, purpose=purpose)
 
 
 def totp_require(*, user: User, code: str | None, ip: str | None, purpose: str) -> None:

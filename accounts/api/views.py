@@ -34,6 +34,16 @@ class CountryCodeField(serializers.CharField):
         return code
 
 
+def optional_code_field() -> serializers.CharField:
+    """The second step of login and password change (checked by the service, which knows if 2FA is on)."""
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="Authenticator code, or a recovery code; required when 2FA is enabled.",
+    )
+
+
 class CodeInputSerializer(serializers.Serializer):
     code = TwoFactorCodeField()
 
@@ -61,12 +71,7 @@ class LoginApi(APIView):
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
-        code = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            max_length=32,
-            help_text="Authenticator code, or a recovery code; required when 2FA is enabled.",
-        )
+        code = optional_code_field()
 
     @extend_schema(
         operation_id="auth_login",
@@ -249,12 +254,7 @@ class PasswordChangeApi(APIView):
         new_password = serializers.CharField(
             trim_whitespace=False, max_length=4096, style={"input_type": "password"}
         )
-        code = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            max_length=32,
-            help_text="Authenticator code, or a recovery code; required when 2FA is enabled.",
-        )
+        code = optional_code_field()
 
     @extend_schema(
         operation_id="auth_password_change",
