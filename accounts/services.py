@@ -22,6 +22,7 @@ from accounts.errors import (
     UserExistsError,
 )
 from accounts.models import User, VerificationLevel, new_public_id
+from activities.actor import Actor
 from activities.models import ActivityType, Outcome
 from activities.services import record
 from common.limits import FailureLimit
@@ -93,7 +94,7 @@ def user_create(
     raise RuntimeError("could not allocate a unique public id")
 
 
-def user_authenticate(*, email: str, password: str, code: str | None, ip: str | None) -> User:
+def user_authenticate(*, email: str, password: str, code: str | None, actor: Actor) -> User:
     """Check a login. Returns the user, or raises.
 
     Raises `TooManyAttemptsError` when the email or the IP has too many recent failures (checked first, so a
@@ -104,17 +105,17 @@ def user_authenticate(*, email: str, password: str, code: str | None, ip: str | 
     email = normalize_email(email)
     per_user, per_ip = _login_limits()
     per_user.check(email)
-    per_ip.check(ip)
+    per_ip.check(actor.ip)
     user = authenticate(email=email, password=password)
     if user is None:
         per_user.fail(email)
-        per_ip.fail(ip)
+        per_ip.fail(actor.ip)
         known = User.objects.filter(email__iexact=email).first()
         if known is not None:
             record(
                 user=known,
                 action=ActivityType.LOGIN_FAILED,
-                ip=ip,
+                actor=actor,
                 outcome=Outcome.REFUSED,
                 details={"reason": "wrong_password"},
             )
@@ -124,14 +125,14 @@ def user_authenticate(*, email: str, password: str, code: str | None, ip: str | 
             raise TwoFactorRequiredError(
                 "Enter the code from your authenticator app.", details={"field": "code"}
             )
-        totp_require(user=user, code=code, ip=ip, purpose="login")
+        totp_require(user=user, code=code, actor=actor, purpose="login")
     per_user.reset(email)
-    record(user=user, action=ActivityType.LOGIN, ip=ip)
+    record(user=user, action=ActivityType.LOGIN, actor=actor)
     return user
 
 
-def user_logged_out(*, user: User, ip: str | None) -> None:
-    record(user=user, action=ActivityType.LOGOUT, ip=ip)
+def user_logged_out(*, user: User, actor: Actor) -> None:
+    record(user=user, action=ActivityType.LOGOUT, actor=actor)
 
 
 # --- Profile ----------------------------------------------------------------------------------------
@@ -140,7 +141,7 @@ EDITABLE_PROFILE_FIELDS = ("full_name", "country")
 
 
 @transaction.atomic(durable=True)
-def profile_update(*, user: User, ip: str | None, **changes: Any) -> User:
+def profile_update(*, user: User, actor: Actor, **changes: Any) -> User:
     """Change the fields a user may change (`full_name`, `country`).
 
     Once the identity is verified (level above "none") these fields are locked: `ProfileLockedError`.
@@ -163,7 +164,9 @@ def profile_update(*, user: User, ip: str | None, **changes: Any) -> User:
     for field, values in changed.items():
         setattr(user, field, values["new"])
     user.save(update_fields=list(changed))
-    record(user=user, action=ActivityType.PROFILE_UPDATED, ip=ip, details={"changes": changed})
+    record(
+        user=user, action=ActivityType.PROFILE_UPDATED, actor=actor, details={"changes": changed}
+    )
     return user
 
 
@@ -201,49 +204,49 @@ def totp_enrol_start(*, user: User) -> TotpEnrolment:
     return TotpEnrolment(otpauth_uri=uri, qr_svg=_qr_svg(uri))
 
 
-def _verify(*, user: User, device: TOTPDevice, code: str, ip: str | None, purpose: str) -> None:
+def _verify(*, user: User, device: TOTPDevice, code: str, actor: Actor, purpose: str) -> None:
     per_user, per_ip = _totp_limits()
     per_user.check(str(user.pk))
-    per_ip.check(ip)
+    per_ip.check(actor.ip)
     code = (code or "").strip()
     if code.isdigit() and device.verify_token(code):
         per_user.reset(str(user.pk))
         return
     per_user.fail(str(user.pk))
-    per_ip.fail(ip)
+    per_ip.fail(actor.ip)
     record(
         user=user,
         action=ActivityType.TWO_FACTOR_FAILED,
-        ip=ip,
+        actor=actor,
         outcome=Outcome.REFUSED,
         details={"purpose": purpose},
     )
     raise InvalidTotpCodeError()
 
 
-def totp_enrol_confirm(*, user: User, code: str, ip: str | None) -> None:
+def totp_enrol_confirm(*, user: User, code: str, actor: Actor) -> None:
     """Confirm the pending device with a code from it. Records `2fa.enabled` (or `2fa.failed`)."""
     if totp_is_enabled(user=user):
         raise TwoFactorAlreadyEnabledError()
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         raise TwoFactorEnrolmentMissingError()
-    _verify(user=user, device=device, code=code, ip=ip, purpose="enrol")
+    _verify(user=user, device=device, code=code, actor=actor, purpose="enrol")
     with transaction.atomic(durable=True):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        record(user=user, action=ActivityType.TWO_FACTOR_ENABLED, ip=ip)
+        record(user=user, action=ActivityType.TWO_FACTOR_ENABLED, actor=actor)
 
 
-def totp_disable(*, user: User, code: str, ip: str | None) -> None:
+def totp_disable(*, user: User, code: str, actor: Actor) -> None:
     """Remove the user's authenticator after a valid code. Records `2fa.disabled` (or `2fa.failed`)."""
-    totp_require(user=user, code=code, ip=ip, purpose="disable")
+    totp_require(user=user, code=code, actor=actor, purpose="disable")
     with transaction.atomic(durable=True):
         TOTPDevice.objects.filter(user=user).delete()
-        record(user=user, action=ActivityType.TWO_FACTOR_DISABLED, ip=ip)
+        record(user=user, action=ActivityType.TWO_FACTOR_DISABLED, actor=actor)
 
 
-def totp_require(*, user: User, code: str | None, ip: str | None, purpose: str) -> None:
+def totp_require(*, user: User, code: str | None, actor: Actor, purpose: str) -> None:
     """The check every sensitive action calls: the user has a confirmed authenticator and `code` is valid now.
 
     Raises `TwoFactorRequiredError` (code `2fa_required`) when the user has no confirmed device,
@@ -254,4 +257,4 @@ def totp_require(*, user: User, code: str | None, ip: str | None, purpose: str) 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         raise TwoFactorRequiredError()
-    _verify(user=user, device=device, code=code or "", ip=ip, purpose=purpose)
+    _verify(user=user, device=device, code=code or "", actor=actor, purpose=purpose)

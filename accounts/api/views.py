@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.api.serializers import ProfileOutputSerializer
 from accounts.selectors import totp_status
-from common.client_ip import client_ip
+from activities.actor import Actor
 from common.openapi import ERROR_RESPONSES
 
 
@@ -82,7 +82,7 @@ class LoginApi(APIView):
             email=data.validated_data["email"],
             password=data.validated_data["password"],
             code=data.validated_data.get("code"),
-            ip=client_ip(request),
+            actor=Actor.web(request),
         )
         login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
         return Response(ProfileOutputSerializer(user).data)
@@ -96,7 +96,7 @@ class LogoutApi(APIView):
         responses={204: None, **ERROR_RESPONSES},
     )
     def post(self, request: Request) -> Response:
-        services.user_logged_out(user=request.user, ip=client_ip(request))
+        services.user_logged_out(user=request.user, actor=Actor.web(request))
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -124,7 +124,7 @@ class ProfileApi(APIView):
         data = self.UpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.profile_update(
-            user=request.user, ip=client_ip(request), **data.validated_data
+            user=request.user, actor=Actor.web(request), **data.validated_data
         )
         return Response(ProfileOutputSerializer(user).data)
 
@@ -175,7 +175,7 @@ class TotpConfirmApi(APIView):
         data = CodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.totp_enrol_confirm(
-            user=request.user, code=data.validated_data["code"], ip=client_ip(request)
+            user=request.user, code=data.validated_data["code"], actor=Actor.web(request)
         )
         return Response({"enabled": True, "pending_enrolment": False})
 
@@ -191,6 +191,6 @@ class TotpDisableApi(APIView):
         data = CodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.totp_disable(
-            user=request.user, code=data.validated_data["code"], ip=client_ip(request)
+            user=request.user, code=data.validated_data["code"], actor=Actor.web(request)
         )
         return Response({"enabled": False, "pending_enrolment": False})
