@@ -18,6 +18,7 @@ from django_countries import countries
 
 from accounts import selfservice
 from accounts.mail import send_after_commit
+from activities.actor import Actor
 from common.client_ip import client_ip
 
 
@@ -56,7 +57,7 @@ class AccountAdapter(DefaultAccountAdapter):
             password=data.get("password1") or data["password"],
             full_name=data["full_name"],
             country=data["country"],
-            ip=client_ip(request),
+            actor=Actor.web(request),
         )
 
     def get_client_ip(self, request: HttpRequest) -> str:
@@ -70,7 +71,7 @@ class AccountAdapter(DefaultAccountAdapter):
         send_after_commit(message)
 
     def send_password_reset_mail(self, user: Any, email: str, context: dict[str, Any]) -> None:
-        selfservice.password_reset_requested(user=user, ip=client_ip(self.request))
+        selfservice.password_reset_requested(user=user, actor=Actor.web(self.request))
         super().send_password_reset_mail(user, email, context)
 
 
@@ -78,12 +79,12 @@ def on_email_confirmed(
     sender: Any, request: HttpRequest, email_address: Any, **kwargs: Any
 ) -> None:
     selfservice.email_verified(
-        user=email_address.user, email=email_address.email, ip=client_ip(request)
+        user=email_address.user, email=email_address.email, actor=Actor.web(request)
     )
 
 
 def on_password_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    selfservice.password_reset_done(user=user, ip=client_ip(request))
+    selfservice.password_reset_done(user=user, actor=Actor.web(request))
 
 
 def verification_email_send(*, user: Any) -> bool:

@@ -5,7 +5,7 @@ capability) names the lowest level for each capability; the services that do the
 (ledger transfers, order placement), so the gateway and the frontend API refuse alike.
 
 KYC hook: an identity provider (Sumsub, Onfido, Veriff, ...) plugs in by calling `verification_level_set` from its
-webhook handler or polling task once it has a decision. That service is the one writer of the level besides the
+webhook handler or polling task once it has a decision (`actor=Actor.system()`). That service is the one writer of the level besides the
 admin's user form (staff); it records `profile.level_changed`.
 """
 
@@ -14,7 +14,8 @@ from django.db import transaction
 
 from accounts.errors import VerificationRequiredError
 from accounts.models import User, VerificationLevel
-from activities.models import ActivityType, Source
+from activities.actor import Actor
+from activities.models import ActivityType
 from activities.services import record
 
 ORDER = (
@@ -71,13 +72,13 @@ def verification_level_set(
     *,
     user: User,
     level: str,
-    source: str = Source.SYSTEM,
-    ip: str | None = None,
+    actor: Actor,
     reason: str = "",
 ) -> User:
     """Set the user's level (the KYC hook; see the module docstring). Locks the user row.
 
-    Records `profile.level_changed` with old and new level, the source and a short reason (a provider's case id,
+    Records `profile.level_changed` (done by `actor`: `Actor.system()` for a provider, `Actor.admin(request)`
+    for staff) with old and new level and a short reason (a provider's case id,
     never documents or personal data); records nothing when the level does not change.
     """
     new = VerificationLevel(level)
@@ -90,8 +91,7 @@ def verification_level_set(
     record(
         user=locked,
         action=ActivityType.LEVEL_CHANGED,
-        ip=ip,
-        source=source,
+        actor=actor,
         details={"old": old, "new": new.value, "reason": reason},
     )
     return locked

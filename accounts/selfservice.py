@@ -26,6 +26,7 @@ from accounts.errors import (
 )
 from accounts.models import User, VerificationLevel
 from accounts.services import _login_limits, totp_require_if_enabled, user_create
+from activities.actor import Actor
 from activities.models import ActivityType, Outcome
 from activities.services import record
 
@@ -33,7 +34,7 @@ from activities.services import record
 
 
 @transaction.atomic
-def user_signup(*, email: str, password: str, full_name: str, country: str, ip: str | None) -> User:
+def user_signup(*, email: str, password: str, full_name: str, country: str, actor: Actor) -> User:
     """Create a self-registered user: level "none", e-mail not yet confirmed (allauth adds the unconfirmed
     address and mails the link). Raises `UserExistsError` (a race with another sign-up; allauth has already
     answered existing addresses neutrally). Records `auth.signed_up`."""
@@ -45,7 +46,12 @@ def user_signup(*, email: str, password: str, full_name: str, country: str, ip: 
         verification_level=VerificationLevel.NONE,
         email_verified=False,
     )
-    record(user=user, action=ActivityType.SIGNED_UP, ip=ip, details={"country": user.country.code})
+    record(
+        user=user,
+        action=ActivityType.SIGNED_UP,
+        actor=actor,
+        details={"country": user.country.code},
+    )
     return user
 
 
@@ -61,35 +67,40 @@ def email_is_verified(*, user: User) -> bool:
     return not states or any(states)
 
 
-def email_verified(*, user: User, email: str, ip: str | None, by: str = "link") -> None:
+def email_verified(*, user: User, email: str, actor: Actor, by: str = "link") -> None:
     """Records `auth.email_verified` (allauth has marked the address confirmed)."""
-    record(user=user, action=ActivityType.EMAIL_VERIFIED, ip=ip, details={"email": email, "by": by})
+    record(
+        user=user,
+        action=ActivityType.EMAIL_VERIFIED,
+        actor=actor,
+        details={"email": email, "by": by},
+    )
 
 
 # --- Passwords --------------------------------------------------------------------------------------
 
 
-def password_reset_requested(*, user: User, ip: str | None) -> None:
+def password_reset_requested(*, user: User, actor: Actor) -> None:
     """Records `auth.password_reset_requested` (allauth is mailing the key; unknown addresses get a
     neutral mail and no row)."""
-    record(user=user, action=ActivityType.PASSWORD_RESET_REQUESTED, ip=ip)
+    record(user=user, action=ActivityType.PASSWORD_RESET_REQUESTED, actor=actor)
 
 
 @transaction.atomic
-def password_reset_done(*, user: User, ip: str | None) -> int:
+def password_reset_done(*, user: User, actor: Actor) -> int:
     """After allauth set the new password from a reset key: end every session of the user, and count the
     login address as confirmed (the key reached that mailbox). Returns how many sessions ended.
 
     Records `auth.password_reset`, `auth.session_ended` per session and `auth.email_verified` when the address
     was unconfirmed."""
-    record(user=user, action=ActivityType.PASSWORD_RESET, ip=ip)
+    record(user=user, action=ActivityType.PASSWORD_RESET, actor=actor)
     confirmed = EmailAddress.objects.filter(
         user=user, email__iexact=user.email, verified=False
     ).update(verified=True)
     if confirmed:
-        email_verified(user=user, email=user.email, ip=ip, by="password_reset")
+        email_verified(user=user, email=user.email, actor=actor, by="password_reset")
     return _sessions_end(
-        UserSession.objects.filter(user=user), user=user, ip=ip, reason="password_reset"
+        UserSession.objects.filter(user=user), user=user, actor=actor, reason="password_reset"
     )
 
 
@@ -99,7 +110,7 @@ def password_change(
     current_password: str,
     new_password: str,
     code: str | None,
-    ip: str | None,
+    actor: Actor,
     current_session_key: str | None,
 ) -> User:
     """Change the password: the current one, a new one that passes Django's validators, and the 2FA code (or a
@@ -118,7 +129,7 @@ def password_change(
         record(
             user=user,
             action=ActivityType.PASSWORD_CHANGED,
-            ip=ip,
+            actor=actor,
             outcome=Outcome.REFUSED,
             details={"reason": "wrong_password"},
         )
@@ -129,16 +140,16 @@ def password_change(
         raise PasswordRejectedError(
             " ".join(exc.messages), details={"new_password": list(exc.messages)}
         ) from None
-    totp_require_if_enabled(user=user, code=code, ip=ip, purpose="password_change")
+    totp_require_if_enabled(user=user, code=code, actor=actor, purpose="password_change")
     with transaction.atomic(durable=True):
         locked = User.objects.select_for_update().get(pk=user.pk)
         locked.set_password(new_password)
         locked.save(update_fields=["password"])
-        record(user=locked, action=ActivityType.PASSWORD_CHANGED, ip=ip)
+        record(user=locked, action=ActivityType.PASSWORD_CHANGED, actor=actor)
         _sessions_end(
             UserSession.objects.filter(user=locked).exclude(session_key=current_session_key or ""),
             user=locked,
-            ip=ip,
+            actor=actor,
             reason="password_changed",
         )
     return locked
@@ -181,7 +192,7 @@ def sessions_list(*, user: User, current_session_key: str | None) -> list[Sessio
     ]
 
 
-def _sessions_end(sessions: Any, *, user: User, ip: str | None, reason: str) -> int:
+def _sessions_end(sessions: Any, *, user: User, actor: Actor, reason: str) -> int:
     ended = 0
     for session in list(sessions):
         session_id = session.pk
@@ -189,7 +200,7 @@ def _sessions_end(sessions: Any, *, user: User, ip: str | None, reason: str) -> 
         record(
             user=user,
             action=ActivityType.SESSION_ENDED,
-            ip=ip,
+            actor=actor,
             details={"session": session_id, "reason": reason, "session_ip": session.ip},
         )
         ended += 1
@@ -198,7 +209,7 @@ def _sessions_end(sessions: Any, *, user: User, ip: str | None, reason: str) -> 
 
 @transaction.atomic(durable=True)
 def session_end(
-    *, user: User, session_id: int, ip: str | None, current_session_key: str | None
+    *, user: User, session_id: int, actor: Actor, current_session_key: str | None
 ) -> bool:
     """End one of the user's sessions at once. Returns True when it was the caller's own session.
 
@@ -208,13 +219,13 @@ def session_end(
     if session is None:
         raise SessionNotFoundError()
     is_current = bool(current_session_key) and session.session_key == current_session_key
-    _sessions_end([session], user=user, ip=ip, reason="ended_by_user")
+    _sessions_end([session], user=user, actor=actor, reason="ended_by_user")
     return is_current
 
 
 @transaction.atomic(durable=True)
-def sessions_end_others(*, user: User, ip: str | None, current_session_key: str | None) -> int:
+def sessions_end_others(*, user: User, actor: Actor, current_session_key: str | None) -> int:
     """End every session of the user but the caller's. Returns how many ended. Records
     `auth.session_ended` per session."""
     others = UserSession.objects.filter(user=user).exclude(session_key=current_session_key or "")
-    return _sessions_end(others, user=user, ip=ip, reason="ended_by_user")
+    return _sessions_end(others, user=user, actor=actor, reason="ended_by_user")

@@ -26,6 +26,7 @@ from accounts.errors import (
     UserExistsError,
 )
 from accounts.models import User, VerificationLevel, new_public_id
+from activities.actor import Actor
 from activities.models import ActivityType, Outcome
 from activities.services import record
 from common.limits import FailureLimit
@@ -103,7 +104,7 @@ def user_create(
     raise RuntimeError("could not allocate a unique public id")
 
 
-def user_authenticate(*, email: str, password: str, code: str | None, ip: str | None) -> User:
+def user_authenticate(*, email: str, password: str, code: str | None, actor: Actor) -> User:
     """Check a login. Returns the user, or raises.
 
     Raises `TooManyAttemptsError` when the email or the IP has too many recent failures (checked first, so a
@@ -115,17 +116,17 @@ def user_authenticate(*, email: str, password: str, code: str | None, ip: str | 
     email = normalize_email(email)
     per_user, per_ip = _login_limits()
     per_user.check(email)
-    per_ip.check(ip)
+    per_ip.check(actor.ip)
     user = authenticate(email=email, password=password)
     if user is None:
         per_user.fail(email)
-        per_ip.fail(ip)
+        per_ip.fail(actor.ip)
         known = User.objects.filter(email__iexact=email).first()
         if known is not None:
             record(
                 user=known,
                 action=ActivityType.LOGIN_FAILED,
-                ip=ip,
+                actor=actor,
                 outcome=Outcome.REFUSED,
                 details={"reason": "wrong_password"},
             )
@@ -134,7 +135,7 @@ def user_authenticate(*, email: str, password: str, code: str | None, ip: str | 
         record(
             user=user,
             action=ActivityType.LOGIN_FAILED,
-            ip=ip,
+            actor=actor,
             outcome=Outcome.REFUSED,
             details={"reason": "email_unverified"},
         )
@@ -143,9 +144,9 @@ def user_authenticate(*, email: str, password: str, code: str | None, ip: str | 
                 "Confirm your e-mail address first: we have sent you a new confirmation link."
             )
         raise EmailNotVerifiedError()
-    totp_require_if_enabled(user=user, code=code, ip=ip, purpose="login")
+    totp_require_if_enabled(user=user, code=code, actor=actor, purpose="login")
     per_user.reset(email)
-    record(user=user, action=ActivityType.LOGIN, ip=ip)
+    record(user=user, action=ActivityType.LOGIN, actor=actor)
     return user
 
 
@@ -161,8 +162,8 @@ def _verification_email_send(user: User) -> bool:
     return verification_email_send(user=user)
 
 
-def user_logged_out(*, user: User, ip: str | None) -> None:
-    record(user=user, action=ActivityType.LOGOUT, ip=ip)
+def user_logged_out(*, user: User, actor: Actor) -> None:
+    record(user=user, action=ActivityType.LOGOUT, actor=actor)
 
 
 # --- Profile ----------------------------------------------------------------------------------------
@@ -171,7 +172,7 @@ EDITABLE_PROFILE_FIELDS = ("full_name", "country")
 
 
 @transaction.atomic(durable=True)
-def profile_update(*, user: User, ip: str | None, **changes: Any) -> User:
+def profile_update(*, user: User, actor: Actor, **changes: Any) -> User:
     """Change the fields a user may change (`full_name`, `country`).
 
     Once the identity is verified (level above "none") these fields are locked: `ProfileLockedError`.
@@ -194,7 +195,9 @@ def profile_update(*, user: User, ip: str | None, **changes: Any) -> User:
     for field, values in changed.items():
         setattr(user, field, values["new"])
     user.save(update_fields=list(changed))
-    record(user=user, action=ActivityType.PROFILE_UPDATED, ip=ip, details={"changes": changed})
+    record(
+        user=user, action=ActivityType.PROFILE_UPDATED, actor=actor, details={"changes": changed}
+    )
     return user
 
 
@@ -232,32 +235,32 @@ def totp_enrol_start(*, user: User) -> TotpEnrolment:
     return TotpEnrolment(otpauth_uri=uri, qr_svg=_qr_svg(uri))
 
 
-def _verify(*, user: User, device: TOTPDevice, code: str, ip: str | None, purpose: str) -> None:
+def _verify(*, user: User, device: TOTPDevice, code: str, actor: Actor, purpose: str) -> None:
     """The one place a second-factor code is checked: the device's TOTP code or, once 2FA is on, one of the
     user's recovery codes (spent by the check). Failures count toward the per-user and per-IP limits."""
     per_user, per_ip = _totp_limits()
     per_user.check(str(user.pk))
-    per_ip.check(ip)
+    per_ip.check(actor.ip)
     code = (code or "").strip()
     if code.isdigit() and device.verify_token(code):
         per_user.reset(str(user.pk))
         return
-    if device.confirmed and recovery_code_spend(user=user, code=code, ip=ip, purpose=purpose):
+    if device.confirmed and recovery_code_spend(user=user, code=code, actor=actor, purpose=purpose):
         per_user.reset(str(user.pk))
         return
     per_user.fail(str(user.pk))
-    per_ip.fail(ip)
+    per_ip.fail(actor.ip)
     record(
         user=user,
         action=ActivityType.TWO_FACTOR_FAILED,
-        ip=ip,
+        actor=actor,
         outcome=Outcome.REFUSED,
         details={"purpose": purpose},
     )
     raise InvalidTotpCodeError()
 
 
-def totp_enrol_confirm(*, user: User, code: str, ip: str | None) -> list[str]:
+def totp_enrol_confirm(*, user: User, code: str, actor: Actor) -> list[str]:
     """Confirm the pending device with a code from it; returns the new recovery codes (shown once).
 
     Records `2fa.enabled` and `2fa.recovery_codes_generated` (or `2fa.failed`)."""
@@ -266,26 +269,26 @@ def totp_enrol_confirm(*, user: User, code: str, ip: str | None) -> list[str]:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         raise TwoFactorEnrolmentMissingError()
-    _verify(user=user, device=device, code=code, ip=ip, purpose="enrol")
+    _verify(user=user, device=device, code=code, actor=actor, purpose="enrol")
     with transaction.atomic(durable=True):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        record(user=user, action=ActivityType.TWO_FACTOR_ENABLED, ip=ip)
-        return _recovery_codes_replace(user=user, ip=ip, reason="2fa_enabled")
+        record(user=user, action=ActivityType.TWO_FACTOR_ENABLED, actor=actor)
+        return _recovery_codes_replace(user=user, actor=actor, reason="2fa_enabled")
 
 
-def totp_disable(*, user: User, code: str, ip: str | None) -> None:
+def totp_disable(*, user: User, code: str, actor: Actor) -> None:
     """Remove the user's authenticator and recovery codes after a valid code (a recovery code will do).
 
     Records `2fa.disabled` (or `2fa.failed`)."""
-    totp_require(user=user, code=code, ip=ip, purpose="disable")
+    totp_require(user=user, code=code, actor=actor, purpose="disable")
     with transaction.atomic(durable=True):
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        record(user=user, action=ActivityType.TWO_FACTOR_DISABLED, ip=ip)
+        record(user=user, action=ActivityType.TWO_FACTOR_DISABLED, actor=actor)
 
 
-def totp_require_if_enabled(*, user: User, code: str | None, ip: str | None, purpose: str) -> None:
+def totp_require_if_enabled(*, user: User, code: str | None, actor: Actor, purpose: str) -> None:
     """The second step of login and password change: nothing without 2FA; with it, `code` must pass
     `totp_require` (a missing code is `TwoFactorRequiredError` with `details.field = "code"`)."""
     if not totp_is_enabled(user=user):
@@ -295,10 +298,10 @@ def totp_require_if_enabled(*, user: User, code: str | None, ip: str | None, pur
             "Enter the code from your authenticator app (or a recovery code).",
             details={"field": "code"},
         )
-    totp_require(user=user, code=code, ip=ip, purpose=purpose)
+    totp_require(user=user, code=code, actor=actor, purpose=purpose)
 
 
-def totp_require(*, user: User, code: str | None, ip: str | None, purpose: str) -> None:
+def totp_require(*, user: User, code: str | None, actor: Actor, purpose: str) -> None:
     """The check every sensitive action calls: the user has a confirmed authenticator and `code` is valid now
     (a code from the authenticator, or one unused recovery code, which this spends).
 
@@ -310,7 +313,7 @@ def totp_require(*, user: User, code: str | None, ip: str | None, purpose: str) 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         raise TwoFactorRequiredError()
-    _verify(user=user, device=device, code=code or "", ip=ip, purpose=purpose)
+    _verify(user=user, device=device, code=code or "", actor=actor, purpose=purpose)
 
 
 # --- Recovery codes (django-otp static tokens) ------------------------------------------------------
@@ -331,7 +334,7 @@ def recovery_code_format(token: str) -> str:
     return f"{token[:half]}-{token[half:]}"
 
 
-def _recovery_codes_replace(*, user: User, ip: str | None, reason: str) -> list[str]:
+def _recovery_codes_replace(*, user: User, actor: Actor, reason: str) -> list[str]:
     # Inside the caller's transaction: the old codes die with the commit that hands out the new ones.
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
@@ -345,27 +348,27 @@ def _recovery_codes_replace(*, user: User, ip: str | None, reason: str) -> list[
     record(
         user=user,
         action=ActivityType.RECOVERY_CODES_GENERATED,
-        ip=ip,
+        actor=actor,
         details={"count": len(tokens), "reason": reason},
     )
     return [recovery_code_format(t) for t in tokens]
 
 
-def recovery_codes_regenerate(*, user: User, code: str, ip: str | None) -> list[str]:
+def recovery_codes_regenerate(*, user: User, code: str, actor: Actor) -> list[str]:
     """Replace the user's recovery codes after a valid 2FA code; returns the new ones (shown once).
 
     Raises `totp_require`'s errors. Records `2fa.recovery_codes_generated` (the old codes stop working).
     """
-    totp_require(user=user, code=code, ip=ip, purpose="recovery_codes")
+    totp_require(user=user, code=code, actor=actor, purpose="recovery_codes")
     with transaction.atomic(durable=True):
-        return _recovery_codes_replace(user=user, ip=ip, reason="regenerated")
+        return _recovery_codes_replace(user=user, actor=actor, reason="regenerated")
 
 
 def recovery_codes_left(*, user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
-def recovery_code_spend(*, user: User, code: str, ip: str | None, purpose: str) -> bool:
+def recovery_code_spend(*, user: User, code: str, actor: Actor, purpose: str) -> bool:
     """Spend one of the user's recovery codes: True if `code` was an unused one (it is now gone).
 
     The token row is deleted by one DELETE whose row count decides: of two requests racing with the same code
@@ -382,7 +385,7 @@ def recovery_code_spend(*, user: User, code: str, ip: str | None, purpose: str) 
             record(
                 user=user,
                 action=ActivityType.RECOVERY_CODE_USED,
-                ip=ip,
+                actor=actor,
                 details={"purpose": purpose, "left": recovery_codes_left(user=user)},
             )
             return True

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts import selfservice, services
 from accounts.api.serializers import ProfileOutputSerializer, TwoFactorCodeField
 from accounts.selectors import totp_status
-from common.client_ip import client_ip
+from activities.actor import Actor
 from common.openapi import ERROR_RESPONSES, ErrorSerializer
 
 
@@ -86,7 +86,7 @@ class LoginApi(APIView):
             email=data.validated_data["email"],
             password=data.validated_data["password"],
             code=data.validated_data.get("code"),
-            ip=client_ip(request),
+            actor=Actor.web(request),
         )
         login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
         selfservice.session_started(request=request._request)
@@ -101,7 +101,7 @@ class LogoutApi(APIView):
         responses={204: None, **ERROR_RESPONSES},
     )
     def post(self, request: Request) -> Response:
-        services.user_logged_out(user=request.user, ip=client_ip(request))
+        services.user_logged_out(user=request.user, actor=Actor.web(request))
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -129,7 +129,7 @@ class ProfileApi(APIView):
         data = self.UpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.profile_update(
-            user=request.user, ip=client_ip(request), **data.validated_data
+            user=request.user, actor=Actor.web(request), **data.validated_data
         )
         return Response(ProfileOutputSerializer(user).data)
 
@@ -195,7 +195,7 @@ class TotpConfirmApi(APIView):
         data = CodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         codes = services.totp_enrol_confirm(
-            user=request.user, code=data.validated_data["code"], ip=client_ip(request)
+            user=request.user, code=data.validated_data["code"], actor=Actor.web(request)
         )
         return Response({"enabled": True, "pending_enrolment": False, "recovery_codes": codes})
 
@@ -211,7 +211,7 @@ class TotpDisableApi(APIView):
         data = CodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.totp_disable(
-            user=request.user, code=data.validated_data["code"], ip=client_ip(request)
+            user=request.user, code=data.validated_data["code"], actor=Actor.web(request)
         )
         return Response({"enabled": False, "pending_enrolment": False})
 
@@ -241,7 +241,7 @@ class RecoveryCodesApi(APIView):
         data = CodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         codes = services.recovery_codes_regenerate(
-            user=request.user, code=data.validated_data["code"], ip=client_ip(request)
+            user=request.user, code=data.validated_data["code"], actor=Actor.web(request)
         )
         return Response({"recovery_codes": codes})
 
@@ -270,7 +270,7 @@ class PasswordChangeApi(APIView):
             current_password=data.validated_data["current_password"],
             new_password=data.validated_data["new_password"],
             code=data.validated_data.get("code"),
-            ip=client_ip(request),
+            actor=Actor.web(request),
             current_session_key=request.session.session_key,
         )
         update_session_auth_hash(request._request, user)  # this session stays logged in
@@ -314,7 +314,7 @@ class SessionEndApi(APIView):
         was_current = selfservice.session_end(
             user=request.user,
             session_id=session_id,
-            ip=client_ip(request),
+            actor=Actor.web(request),
             current_session_key=request.session.session_key,
         )
         if was_current:
@@ -335,7 +335,7 @@ class SessionsEndOthersApi(APIView):
     def post(self, request: Request) -> Response:
         ended = selfservice.sessions_end_others(
             user=request.user,
-            ip=client_ip(request),
+            actor=Actor.web(request),
             current_session_key=request.session.session_key,
         )
         return Response({"ended": ended})

@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.services import totp_enrol_confirm, totp_enrol_start
 from accounts.tests.factories import fresh_totp_code
 from accounts.tests.helpers import Browser
+from activities.actor import Actor
 from activities.models import Activity, ActivityType, Outcome
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +98,7 @@ def test_with_2fa_on_the_change_needs_a_valid_code(browsers, user, password):
     here, there = browsers
     totp_enrol_start(user=user)
     device = user.totpdevice_set.get()
-    codes = totp_enrol_confirm(user=user, code=fresh_totp_code(device), ip=None)
+    codes = totp_enrol_confirm(user=user, code=fresh_totp_code(device), actor=Actor.system())
 
     missing = _change(here, password)
     wrong = _change(here, password, code="000000")

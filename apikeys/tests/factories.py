@@ -8,6 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.services import user_create
+from activities.actor import Actor
 from apikeys.models import ApiKey, Permission
 from apikeys.services import api_key_issue
 
@@ -43,6 +44,7 @@ def issue_key(
         permissions=permissions,
         ip_whitelist=ip_whitelist,
         active=active,
+        actor=Actor.system(),
     )
     return issued.key, issued.secret
 

@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.levels import verification_level_set
+from activities.actor import Actor
 from activities.models import Activity, ActivityType
 from ledger.tests.gateway_helpers import gateway_for
 from ledger.tests.helpers import balance, snapshot
@@ -20,7 +21,9 @@ TO_WALLET = {"clientTxId": "w-1", "accountId": "sub1", "currency": "USD", "amoun
 @pytest.fixture
 def at_level(funded_user):  # type: ignore[no-untyped-def]
     def set_level(level: str):  # type: ignore[no-untyped-def]
-        return verification_level_set(user=funded_user, level=level, reason="test")
+        return verification_level_set(
+            user=funded_user, level=level, actor=Actor.system(), reason="test"
+        )
 
     return set_level
 

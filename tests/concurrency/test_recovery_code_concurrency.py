@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from accounts.services import totp_enrol_confirm, totp_enrol_start, totp_require
 from accounts.tests.factories import fresh_totp_code
+from activities.actor import Actor
 from activities.models import Activity, ActivityType
 from tests.concurrency.test_ledger_concurrency import outcome, run_concurrently
 
@@ -19,12 +20,17 @@ THREADS = 12
 def test_one_recovery_code_spent_by_many_threads_at_once_passes_once(user):
     totp_enrol_start(user=user)
     codes = totp_enrol_confirm(
-        user=user, code=fresh_totp_code(user.totpdevice_set.get()), ip=None
+        user=user, code=fresh_totp_code(user.totpdevice_set.get()), actor=Actor.system()
     )
 
     results = run_concurrently(
         [
-            lambda: totp_require(user=user, code=codes[0], ip="192.0.2.1", purpose="apikey_create")
+            lambda: totp_require(
+                user=user,
+                code=codes[0],
+                actor=Actor(ip="192.0.2.1", source="web"),
+                purpose="apikey_create",
+            )
             for _ in range(THREADS)
         ]
     )

@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.levels import verification_level_set
+from activities.actor import Actor
 from gateway.tests.conftest import Signer, issue
 from trading.models import Order
 from trading.tests.helpers import balance
@@ -32,7 +33,7 @@ def web(alice) -> APIClient:  # type: ignore[no-untyped-def]
 
 
 def test_level_none_cannot_place_an_order_on_the_frontend(web, alice):
-    verification_level_set(user=alice, level="none")
+    verification_level_set(user=alice, level="none", actor=Actor.system())
     before = balance(alice, "sub1", "USD")
 
     response = web.post("/api/v1/trading/orders/", ORDER, format="json")
@@ -49,7 +50,7 @@ def test_level_none_cannot_place_an_order_on_the_frontend(web, alice):
 def test_level_none_cannot_place_an_order_through_the_gateway(alice):
     key, secret = issue(alice)
     signer = Signer(public_id=key.public_id, secret=secret)
-    verification_level_set(user=alice, level="none")
+    verification_level_set(user=alice, level="none", actor=Actor.system())
 
     response = signer.post(
         "do_my_new_order",
@@ -75,7 +76,7 @@ def test_level_none_cannot_place_an_order_through_the_gateway(alice):
 
 
 def test_basic_may_trade(web, alice):
-    verification_level_set(user=alice, level="basic")
+    verification_level_set(user=alice, level="basic", actor=Actor.system())
 
     response = web.post("/api/v1/trading/orders/", ORDER, format="json")
 
@@ -84,7 +85,7 @@ def test_basic_may_trade(web, alice):
 
 def test_cancelling_is_allowed_at_any_level(web, alice):
     order_id = web.post("/api/v1/trading/orders/", ORDER, format="json").json()["id"]
-    verification_level_set(user=alice, level="none")
+    verification_level_set(user=alice, level="none", actor=Actor.system())
 
     response = web.post(f"/api/v1/trading/orders/{order_id}/cancel/")
 
