@@ -2,11 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.levels import verification_level_set
 from accounts.models import User
-from accounts.services import verification_level_set
-from common.client_ip import client_ip
+from activities.actor import Actor
+
+# django-otp's own admin for static devices lists the recovery codes themselves: secrets stay out of the admin.
+if admin.site.is_registered(StaticDevice):
+    admin.site.unregister(StaticDevice)
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -126,6 +131,6 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if new_level is not None:
             saved = verification_level_set(
-                user=obj, level=new_level, by=request.user, ip=client_ip(request)
+                user=obj, level=new_level, actor=Actor.admin(request), by=request.user
             )
             obj.verification_level = saved.verification_level

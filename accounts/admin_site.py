@@ -15,8 +15,8 @@ from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
+from activities.actor import Actor
 from activities.models import Source
-from common.client_ip import client_ip
 from common.errors import DomainError
 
 
@@ -39,8 +39,7 @@ class AdminLoginForm(AdminAuthenticationForm):
                 email=email,
                 password=password,
                 code=self.cleaned_data.get("otp_token") or None,
-                ip=client_ip(request) if request is not None else None,
-                source=Source.ADMIN,
+                actor=Actor.admin(request) if request is not None else Actor(None, Source.ADMIN),
                 staff=True,
             )
         except DomainError as exc:

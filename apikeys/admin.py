@@ -2,10 +2,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from activities.models import Source
+from activities.actor import Actor
 from apikeys.models import ApiKey
 from apikeys.services import api_key_deactivate
-from common.client_ip import client_ip
 
 
 @admin.register(ApiKey)
@@ -66,8 +65,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             if key.is_active:
                 api_key_deactivate(
                     key=key,
-                    ip=client_ip(request),
-                    source=Source.ADMIN,
+                    actor=Actor.admin(request),
                     by=request.user,  # type: ignore[arg-type]
                 )
                 count += 1

@@ -5,7 +5,7 @@ from typing import TextIO
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import User, VerificationLevel
 from accounts.services import user_create
 
 DEMO_EMAIL = "demo@example.com"
@@ -23,7 +23,12 @@ def admin_totp_device() -> TOTPDevice | None:
 
 def demo_user() -> User:
     return User.objects.filter(email=DEMO_EMAIL).first() or user_create(
-        email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo Trader", country="DE"
+        email=DEMO_EMAIL,
+        password=DEMO_PASSWORD,
+        full_name="Demo Trader",
+        country="DE",
+        # Verified, so the demo trader (and its demo key) can trade and move funds at once.
+        verification_level=VerificationLevel.VERIFIED,
     )
 
 

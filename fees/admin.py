@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from common.client_ip import client_ip
+from activities.actor import Actor
 from fees.models import WEEKDAYS, FeeSchedule, FeeTier, PairGroup, PairGroupMembership, weekday_mask
 from fees.services import fee_schedule_change_record
 
@@ -103,21 +103,21 @@ class _RecordsChanges(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         fee_schedule_change_record(
             by=request.user,
-            ip=client_ip(request),
+            actor=Actor.admin(request),
             target=form.instance,
             change="changed" if change else "created",
         )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         fee_schedule_change_record(
-            by=request.user, ip=client_ip(request), target=obj, change="deleted"
+            by=request.user, actor=Actor.admin(request), target=obj, change="deleted"
         )
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             fee_schedule_change_record(
-                by=request.user, ip=client_ip(request), target=obj, change="deleted"
+                by=request.user, actor=Actor.admin(request), target=obj, change="deleted"
             )
         super().delete_queryset(request, queryset)
 

@@ -13,7 +13,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from activities.models import ActivityType, Source
+from activities.actor import Actor
+from activities.models import ActivityType
 from activities.services import record
 from common.money import plain_amount, quantize_down
 from fees.models import FeeSchedule, PairGroup, VolumeBucket
@@ -134,7 +135,7 @@ def fee_schedule_changed() -> None:
 
 
 def fee_schedule_change_record(
-    *, by: Any, ip: str | None, target: FeeSchedule | PairGroup, change: str
+    *, by: Any, actor: Actor, target: FeeSchedule | PairGroup, change: str
 ) -> None:
     """A staff member changed the fee schedule (`change`: created, changed or deleted; call before a delete, so
     the tiers can still be read). Records `fees.schedule_changed` for `by` with the schedule's tiers and rates
@@ -165,8 +166,7 @@ def fee_schedule_change_record(
     record(
         user=by,
         action=ActivityType.FEE_SCHEDULE_CHANGED,
-        ip=ip,
-        source=Source.ADMIN,
+        actor=actor,
         details=details,
     )
     fee_schedule_changed()

@@ -12,8 +12,7 @@ from django.shortcuts import render
 
 from accounts.models import User
 from accounts.services import totp_require
-from activities.models import Source
-from common.client_ip import client_ip
+from activities.actor import Actor
 from common.errors import DomainError
 from ledger import services
 from ledger.models import (
@@ -99,13 +98,13 @@ class AccountAdmin(ReadOnlyAdmin):
         )
         form = CreditForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            ip = client_ip(request)
+            actor = Actor.admin(request)
             try:
                 # Checked once for the whole batch, before any money moves; a wrong code is recorded.
                 totp_require(
                     user=request.user,  # type: ignore[arg-type]
                     code=form.cleaned_data["code"],
-                    ip=ip,
+                    actor=actor,
                     purpose="admin_credit",
                 )
             except DomainError as exc:
@@ -119,8 +118,7 @@ class AccountAdmin(ReadOnlyAdmin):
                             amount=form.cleaned_data["amount"],
                             note=form.cleaned_data["reason"],
                             by=request.user,  # type: ignore[arg-type]
-                            ip=ip,
-                            source=Source.ADMIN,
+                            actor=actor,
                         )
                     except DomainError as exc:
                         self.message_user(request, f"{user.email}: {exc.message}", messages.ERROR)

@@ -1,4 +1,4 @@
-"""No admin page shows a TOTP secret, a QR/otpauth link, an API secret or its ciphertext.
+"""No admin page shows a TOTP secret, a QR/otpauth link, a recovery code, an API secret or its ciphertext.
 
 Every registered model's changelist and every object's change page is rendered and searched for each form the
 secrets could take.
@@ -9,6 +9,7 @@ import base64
 import pytest
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.tests.factories import TOTPDeviceFactory
@@ -27,6 +28,10 @@ def secrets(user, staff_user):  # type: ignore[no-untyped-def]
     values = [api_secret, ciphertext.hex(), base64.b64encode(ciphertext).decode(), "otpauth://"]
     for dev in (device, pending):
         values += [dev.key, base64.b32encode(dev.bin_key).decode().rstrip("=")]
+    recovery = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    for token in ("k7m2p9x4qa", "z3n8r5t2wb"):
+        StaticToken.objects.create(device=recovery, token=token)
+        values.append(token)
     return values
 
 

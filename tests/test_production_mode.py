@@ -224,7 +224,7 @@ def test_the_admin_refuses_a_password_only_login(server):
     answer = _admin_login(server, STAFF_EMAIL, STAFF_PASSWORD)
 
     assert answer.status == 200
-    assert b"Enter the code from your authenticator app." in answer.body
+    assert b"Enter the code from your authenticator app" in answer.body
     assert "sessionid" not in answer.cookies()
     index = server.call("GET", "/admin/", headers=VIA_PROXY)
     assert (index.status, index.headers["Location"]) == (302, "/admin/login/?next=/admin/")

@@ -7,8 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from activities.models import Source
-from common.client_ip import client_ip
+from activities.actor import Actor
 from common.errors import DomainError
 from trading.models import Order, PairState, Trade
 from trading.services import order_cancel
@@ -56,8 +55,7 @@ class OrderAdmin(ReadOnlyAdmin):
                 order_cancel(
                     user=order.user,
                     order_id=order.pk,
-                    ip=client_ip(request),
-                    source=Source.ADMIN,
+                    actor=Actor.admin(request),
                     by=request.user,  # type: ignore[arg-type]
                 )
                 done += 1

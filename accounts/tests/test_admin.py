@@ -130,15 +130,15 @@ def test_changing_a_verification_level_needs_its_permission_and_names_the_clerk(
         VerificationLevel.NONE,
         "Ada T.",
     )
-    assert not Activity.objects.filter(action=ActivityType.VERIFICATION_CHANGED).exists()
+    assert not Activity.objects.filter(action=ActivityType.LEVEL_CHANGED).exists()
 
     done = client.post(url, _user_form(user, verification_level="verified"))
 
     assert done.status_code == 302, done.content[:3000]
     assert User.objects.get(pk=user.pk).verification_level == VerificationLevel.VERIFIED
-    row = Activity.objects.get(action=ActivityType.VERIFICATION_CHANGED)
+    row = Activity.objects.get(action=ActivityType.LEVEL_CHANGED)
     assert (row.user, row.source, row.details) == (
         user,
         "admin",
-        {"by": clerk.email, "old": "none", "new": "verified"},
+        {"by": clerk.email, "old": "none", "new": "verified", "reason": ""},
     )

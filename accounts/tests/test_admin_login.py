@@ -43,7 +43,7 @@ def test_a_password_alone_is_refused_and_recorded(client, staff_user, password, 
     response = admin_login(client, staff_user.email, password)
 
     assert response.status_code == 200
-    assert "Enter the code from your authenticator app." in response.content.decode()
+    assert "Enter the code from your authenticator app" in response.content.decode()
     assert client.get(ADMIN_INDEX).status_code == 302
     [row] = rows(staff_user, ActivityType.LOGIN_FAILED)
     assert (row.source, row.outcome, row.details) == (

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.tests.factories import fresh_totp_code, staff_client
+from activities.actor import Actor
 from activities.models import Activity, ActivityType, Source
 from ledger.errors import CreditReasonRequiredError
 from ledger.models import JournalTransaction
@@ -90,6 +91,13 @@ def test_a_wrong_code_is_recorded_for_the_staff_member(user, currencies):
 
 def test_the_service_refuses_a_staff_credit_without_a_reason(user, staff_user, currencies):
     with pytest.raises(CreditReasonRequiredError):
-        wallet_credit(user=user, currency="USD", amount=Decimal("1"), by=staff_user, note=" ")
+        wallet_credit(
+            user=user,
+            currency="USD",
+            amount=Decimal("1"),
+            by=staff_user,
+            note=" ",
+            actor=Actor.operator(),
+        )
 
     assert not JournalTransaction.objects.exists()
