@@ -14,6 +14,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import VerificationLevel
 from accounts.services import user_create
 from conditions.models import Pair
 from conditions.tests.factories import PairFactory
@@ -31,7 +32,9 @@ def old_order(db: None) -> Order:
     PairFactory()
     FeeScheduleFactory(name="Standard", tiers=[("0", "0.1", "0.2")])
     publish_new_version()
-    trader = user_create(email="bot@example.com", password="p" * 12)
+    trader = user_create(
+        email="bot@example.com", password="p" * 12, verification_level=VerificationLevel.VERIFIED
+    )
     fund(trader, USD="100000", BTC="2")
     order = place(trader, "SELL", "0.1", "60000", client_order_id="bot-1").order
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(hours=25))
