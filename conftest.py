@@ -4,9 +4,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.services import user_create
+from accounts.tests.factories import otp_login
 from config.celery import app as celery_app
 
 
@@ -46,14 +48,25 @@ def password() -> str:
 
 @pytest.fixture
 def user(db: None, password: str):  # type: ignore[no-untyped-def]
+    """A customer whose identity is verified (level "verified": may trade and move funds); tests of the levels
+    and of profile edits make their own lower-level users."""
     return user_create(
-        email="trader@example.com", password=password, full_name="Ada Trader", country="GB"
+        email="trader@example.com",
+        password=password,
+        full_name="Ada Trader",
+        country="GB",
+        verification_level="verified",
     )
 
 
 @pytest.fixture
 def other_user(db: None, password: str):  # type: ignore[no-untyped-def]
-    return user_create(email="other@example.com", password=password, full_name="Other Person")
+    return user_create(
+        email="other@example.com",
+        password=password,
+        full_name="Other Person",
+        verification_level="verified",
+    )
 
 
 @pytest.fixture
@@ -61,6 +74,12 @@ def staff_user(db: None, password: str):  # type: ignore[no-untyped-def]
     return user_create(
         email="staff@example.com", password=password, is_staff=True, is_superuser=True
     )
+
+
+@pytest.fixture
+def admin_client(staff_user) -> Client:  # type: ignore[no-untyped-def]
+    """The admin, logged in as the superuser `staff_user` with password and 2FA."""
+    return otp_login(Client(), staff_user)
 
 
 @pytest.fixture

@@ -8,11 +8,21 @@ class ActivityType(models.TextChoices):
     # accounts
     LOGIN = "auth.login", "Logged in"
     LOGIN_FAILED = "auth.login_failed", "Login failed"
+    LOGIN_LOCKED = "auth.login_locked", "Login refused: too many failures"
     LOGOUT = "auth.logout", "Logged out"
     TWO_FACTOR_ENABLED = "2fa.enabled", "2FA enabled"
     TWO_FACTOR_DISABLED = "2fa.disabled", "2FA disabled"
     TWO_FACTOR_FAILED = "2fa.failed", "2FA code rejected"
     PROFILE_UPDATED = "profile.updated", "Profile changed"
+    LEVEL_CHANGED = "profile.level_changed", "Verification level changed"
+    SIGNED_UP = "auth.signed_up", "Signed up"
+    EMAIL_VERIFIED = "auth.email_verified", "E-mail address verified"
+    PASSWORD_RESET_REQUESTED = "auth.password_reset_requested", "Password reset requested"
+    PASSWORD_RESET = "auth.password_reset", "Password reset"
+    PASSWORD_CHANGED = "auth.password_changed", "Password changed"
+    SESSION_ENDED = "auth.session_ended", "Session ended"
+    RECOVERY_CODES_GENERATED = "2fa.recovery_codes_generated", "2FA recovery codes generated"
+    RECOVERY_CODE_USED = "2fa.recovery_code_used", "2FA recovery code used"
     # API keys
     APIKEY_CREATED = "apikey.created", "API key created"
     APIKEY_ACTIVATION_REQUESTED = "apikey.activation_requested", "API key activation requested"
@@ -23,6 +33,7 @@ class ActivityType(models.TextChoices):
     APIKEY_CODE_FAILED = "apikey.code_failed", "API key confirmation code rejected"
     # trading conditions (rows written for the staff member who changed them)
     PAIR_CHANGED = "conditions.pair_changed", "Trading conditions changed"
+    FEE_SCHEDULE_CHANGED = "fees.schedule_changed", "Fee schedule changed"
     # signed gateway calls that change nothing (reads) and refused calls
     GATEWAY_CALL = "gateway.call", "Trading API call"
     GATEWAY_REFUSED = "gateway.refused", "Trading API call refused"

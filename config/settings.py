@@ -47,7 +47,7 @@ ALLOWED_HOSTS = env.list(
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_config.AdminConfig",  # django.contrib.admin, its default site behind 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +60,11 @@ INSTALLED_APPS = [
     "django_countries",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # 2FA recovery codes
+    "allauth",
+    "allauth.account",
+    "allauth.headless",
+    "allauth.usersessions",
     # Project apps
     "accounts",
     "activities",
@@ -74,6 +79,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
+    # Before SecurityMiddleware: X-Forwarded-Proto is dropped unless the peer is one of TRUSTED_PROXIES.
+    "common.client_ip.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,6 +88,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Keeps each session's last-seen time, IP and user agent (the sessions list) and drops ended sessions.
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -187,6 +197,65 @@ TOTP_FAILURES_PER_USER = env.int("TOTP_FAILURES_PER_USER", default=5)
 TOTP_FAILURES_PER_IP = env.int("TOTP_FAILURES_PER_IP", default=20)
 AUTH_FAILURE_WINDOW_S = env.int("AUTH_FAILURE_WINDOW_S", default=900)
 
+# --- Self-service: sign-up, e-mail verification, passwords, sessions (django-allauth) ---------------
+# allauth serves sign-up, e-mail verification and password reset as JSON ("headless", browser client, under
+# /api/v1/auth/); the one login door stays accounts' own (POST /api/v1/auth/login/, with the TOTP step and the
+# lock-out). accounts/allauth.py adapts allauth to the accounts services (README: "Self-service").
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+# The frontend's pages the e-mails link to ({key} is what the page posts back to the API).
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
+HEADLESS_ONLY = True
+HEADLESS_CLIENTS = ("browser",)
+HEADLESS_FRONTEND_URLS = {
+    "account_confirm_email": f"{FRONTEND_URL}/account/verify-email/{{key}}",
+    "account_reset_password": f"{FRONTEND_URL}/account/password/reset",
+    "account_reset_password_from_key": f"{FRONTEND_URL}/account/password/reset/{{key}}",
+    "account_signup": f"{FRONTEND_URL}/account/signup",
+}
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+ACCOUNT_ADAPTER = "accounts.allauth.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.allauth.SignupExtraForm"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Verification by a signed key (in a link, or pasted): it does not depend on the browser session that signed up.
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int(
+    "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3
+)
+# Verifying never logs in: the login door (password, TOTP, lock-out) is the only way into a session.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# An e-mail already in use gets the same answer as a new one; its owner is told by e-mail instead.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("ACCOUNT_EMAIL_SUBJECT_PREFIX", default="[Exchange] ")
+ACCOUNT_RATE_LIMITS = {
+    # per client IP (allauth's own counters, in the shared cache)
+    "signup": env.str("SIGNUP_RATE_LIMIT", default="10/h/ip"),
+    "confirm_email": "1/3m/key",
+    "reset_password": env.str("PASSWORD_RESET_RATE_LIMIT", default="20/m/ip,5/h/key"),
+    "reset_password_from_key": "20/m/ip",
+}
+# Password reset keys expire after this many seconds (and work once: the key signs the password hash).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+USERSESSIONS_TRACK_ACTIVITY = True
+# 2FA recovery codes handed out when 2FA is confirmed (or regenerated).
+RECOVERY_CODES_COUNT = env.int("RECOVERY_CODES_COUNT", default=10)
+
+# Verification levels: the lowest level that may do each thing (none < basic < verified < advanced).
+VERIFICATION_LEVEL_REQUIRED = {
+    "trade": env.str("VERIFICATION_LEVEL_TRADE", default="basic"),
+    "transfer_internal": env.str("VERIFICATION_LEVEL_TRANSFER_INTERNAL", default="basic"),
+    "transfer_wallet": env.str("VERIFICATION_LEVEL_TRANSFER_WALLET", default="verified"),
+}
+for _capability, _level in VERIFICATION_LEVEL_REQUIRED.items():
+    if _level not in ("none", "basic", "verified", "advanced"):
+        raise ImproperlyConfigured(
+            f"VERIFICATION_LEVEL_{_capability.upper()} must be none, basic, verified or advanced."
+        )
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")
 CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
@@ -197,6 +266,7 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 
 if not DEBUG:
+    # Believed only from TRUSTED_PROXIES: common.client_ip.TrustedProxyHeadersMiddleware drops it from others.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
@@ -221,7 +291,21 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `collectstatic` writes here (the Docker image does it at build time); whitenoise serves it from every web
+# process, so no volume is shared with the proxy.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+if not DEBUG:
+    # Served by each web process (no volume shared with the proxy), right after SecurityMiddleware. With DEBUG
+    # on, runserver serves them from the apps.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+    # Hashed, compressed file names with far-future caching; needs `collectstatic` (its manifest) first.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------------
 # JSON request bodies (both doors): deeper nesting is refused with a 400 before parsing; the frontend API also
@@ -256,23 +340,33 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"ApiKeyStatusEnum": ["active", "inactive"]},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # allauth's headless views (sign-up, e-mail verification, password reset) are not DRF views.
+        "accounts.openapi.add_allauth_paths",
+    ],
 }
 
-# --- Logging ----------------------------------------------------------------------------------------
+# --- Logging and error reporting -------------------------------------------------------------------
+# Every line carries the request id ("-" outside a request). LOG_FORMAT=json writes one JSON object a line.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "common.request_id.RequestIdFilter"}},
     "formatters": {
-        "default": {
+        "text": {
             "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
         },
+        "json": {"()": "common.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "default",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         },
     },
@@ -281,6 +375,20 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+# Celery workers keep this configuration instead of installing their own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Sentry, only when a DSN is set. No personal data is sent (no cookies, bodies, user e-mails or IPs).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )
 
 # --- App settings -----------------------------------------------------------------------------------
 # Each app's tunables live in its own section below, namespaced by the app (read at call time through

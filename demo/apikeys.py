@@ -1,15 +1,15 @@
 """The demo trader's API key, for the trading API and ccxt.
 
 In the embedded mode (DEBUG on) the key has a fixed, documented id and secret, like the demo password, so a new
-user can point a bot at `make run` straight from the README. With DEBUG off a fresh random secret is made and
-printed once, as for any key.
+user can point a bot at `make run` straight from the README. `seed_demo` refuses to run with DEBUG off; should
+this seeder be called otherwise, it still makes a fresh random secret and prints it once, as for any key.
 """
 
 from typing import TextIO
 
 from django.conf import settings
 
-from activities.models import Source
+from activities.actor import Actor
 from apikeys.models import ApiKey, Permission
 from apikeys.services import api_key_issue
 from demo.users import DEMO_EMAIL, demo_user
@@ -37,7 +37,7 @@ def seed(stdout: TextIO) -> None:
         name=DEMO_KEY_NAME,
         permissions=Permission.values,
         active=True,
-        source=Source.SYSTEM,
+        actor=Actor.system(),
         fixed_credentials=(DEMO_KEY_ID, DEMO_KEY_SECRET) if settings.DEBUG else None,
     )
     stdout.write(f"demo API key: {issued.key.public_id}  secret: {issued.secret}")

@@ -18,8 +18,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.levels import level_require
 from accounts.models import User
-from activities.models import ActivityType, Source
+from activities.actor import Actor
+from activities.models import ActivityType
 from activities.services import record
 from common.money import places_of
 from conditions.models import Currency, Network
@@ -30,6 +32,7 @@ from ledger.errors import (
     AmountPrecisionError,
     BlockchainNotSupportedError,
     ClientTxIdConflictError,
+    CreditReasonRequiredError,
     DepositAddressUnavailableError,
     InvalidAccountNameError,
     InvalidClientTxIdError,
@@ -122,9 +125,7 @@ def account_create(
     user: User,
     name: str,
     currency: str | None = None,
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
 ) -> AccountCreateResult:
     """Create the spot sub-account `name` for `user`; idempotent (an existing name is returned as it is).
 
@@ -159,9 +160,7 @@ def account_create(
     record(
         user=user,
         action=ActivityType.ACCOUNT_CREATED,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
         details=details,
     )
     return AccountCreateResult(account=account, created=created)
@@ -245,9 +244,7 @@ def _execute(
     *,
     user: User,
     client_tx_id: str,
-    ip: str | None,
-    source: Source | str,
-    api_key: str,
+    actor: Actor,
     claim: Callable[[], None] | None,
 ) -> TransferResult:
     if claim is not None:
@@ -270,9 +267,7 @@ def _execute(
         record(
             user=user,
             action=move.activity,
-            ip=ip,
-            source=source,
-            api_key=api_key,
+            actor=actor,
             details={"transaction_id": first.pk, "client_tx_id": client_tx_id, "replayed": True},
         )
         return result
@@ -311,9 +306,7 @@ def _execute(
     record(
         user=user,
         action=move.activity,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
         details={"transaction_id": journal_tx.pk, "client_tx_id": client_tx_id, **details},
     )
     return _result(journal_tx, replayed=False)
@@ -347,21 +340,21 @@ def transfer_internal(
     currency: str,
     amount: Decimal,
     client_tx_id: str = "",
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
     claim: Callable[[], None] | None = None,
 ) -> TransferResult:
     """Move `amount` of `currency` between two of the user's sub-accounts (not main, not the same one).
 
     Idempotent on `client_tx_id`: a repeat with the same parameters returns the first result and moves
-    nothing; with other parameters `ClientTxIdConflictError`. Raises `AmountNotPositiveError`,
+    nothing; with other parameters `ClientTxIdConflictError`. Raises `VerificationRequiredError` (the user's
+    level does not allow it; checked first), `AmountNotPositiveError`,
     `SameAccountError`, `MainAccountNotAllowedError`, `UnsupportedCurrencyError`, `AmountPrecisionError`,
     `AccountNotFoundError`, `InsufficientFundsError`. Locks both balance rows (in the global order).
     Records `transfer.internal`. `claim`, when given, runs first inside the transaction, before anything moves
     (the gateway's replay guard stores the request's fingerprint there, see gateway/replay.py); what it raises
     refuses the transfer.
     """
+    level_require(user=user, capability="transfer_internal")
     _check_transfer_request(client_tx_id, amount)
     if from_account == to_account:
         raise SameAccountError()
@@ -379,15 +372,7 @@ def transfer_internal(
         currency=ccy,
         amount=amount,
     )
-    return _execute(
-        move,
-        user=user,
-        client_tx_id=client_tx_id,
-        ip=ip,
-        source=source,
-        api_key=api_key,
-        claim=claim,
-    )
+    return _execute(move, user=user, client_tx_id=client_tx_id, actor=actor, claim=claim)
 
 
 @transaction.atomic(durable=True)
@@ -398,15 +383,14 @@ def transfer_from_wallet(
     currency: str,
     amount: Decimal,
     client_tx_id: str = "",
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
     claim: Callable[[], None] | None = None,
 ) -> TransferResult:
     """Move `amount` from the user's wallet to the sub-account `account` (protocol: deposit from wallet).
 
-    Same idempotency and refusals as `transfer_internal` (the wallet is never "the same account"); the amount
-    also respects the currency's wallet precision. Locks both balance rows. Records `transfer.from_wallet`.
+    Same idempotency and refusals as `transfer_internal` (the wallet is never "the same account"; the level
+    needed is `VERIFICATION_LEVEL_REQUIRED["transfer_wallet"]`); the amount also respects the currency's wallet
+    precision. Locks both balance rows. Records `transfer.from_wallet`.
     """
     return _wallet_transfer(
         to_wallet=False,
@@ -415,9 +399,7 @@ def transfer_from_wallet(
         currency=currency,
         amount=amount,
         client_tx_id=client_tx_id,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
         claim=claim,
     )
 
@@ -430,9 +412,7 @@ def transfer_to_wallet(
     currency: str,
     amount: Decimal,
     client_tx_id: str = "",
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
     claim: Callable[[], None] | None = None,
 ) -> TransferResult:
     """Move `amount` from the sub-account `account` back to the user's wallet (protocol: withdrawal).
@@ -446,9 +426,7 @@ def transfer_to_wallet(
         currency=currency,
         amount=amount,
         client_tx_id=client_tx_id,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
         claim=claim,
     )
 
@@ -461,12 +439,11 @@ def _wallet_transfer(
     currency: str,
     amount: Decimal,
     client_tx_id: str,
-    ip: str | None,
-    source: Source | str,
-    api_key: str,
+    actor: Actor,
     claim: Callable[[], None] | None,
 ) -> TransferResult:
     """The one body of both wallet transfers; `to_wallet` picks the direction."""
+    level_require(user=user, capability="transfer_wallet")
     _check_transfer_request(client_tx_id, amount)
     spot = _sub_account(user, account)
     ccy = _wallet_currency(currency, amount)
@@ -483,15 +460,7 @@ def _wallet_transfer(
         currency=ccy,
         amount=amount,
     )
-    return _execute(
-        move,
-        user=user,
-        client_tx_id=client_tx_id,
-        ip=ip,
-        source=source,
-        api_key=api_key,
-        claim=claim,
-    )
+    return _execute(move, user=user, client_tx_id=client_tx_id, actor=actor, claim=claim)
 
 
 # --- Money from outside -----------------------------------------------------------------------------
@@ -505,15 +474,17 @@ def wallet_credit(
     amount: Decimal,
     by: User | None = None,
     note: str = "",
-    ip: str | None = None,
-    source: Source | str = Source.ADMIN,
+    actor: Actor,
 ) -> JournalTransaction:
     """Credit outside money to the user's wallet: the "external" system account pays, the wallet receives.
 
-    `by` is the staff member (None for the operator's command line or the demo seeder). Raises
-    `UnsupportedCurrencyError`, `AmountNotPositiveError`, `AmountPrecisionError`. Locks the two balance rows.
-    Records `wallet.credited` for the user.
+    `by` is the staff member (None for the operator's command line or the demo seeder); a staff member's credit
+    needs a `note` (the reason): `CreditReasonRequiredError`. Raises `UnsupportedCurrencyError`,
+    `AmountNotPositiveError`, `AmountPrecisionError`. Locks the two balance rows. Records `wallet.credited` for
+    the user, naming `by`, the amount and the reason.
     """
+    if by is not None and not note.strip():
+        raise CreditReasonRequiredError()
     ccy = _currency(currency)
     _check_amount(amount, ccy)
     wallet = wallet_account(user)
@@ -533,8 +504,7 @@ def wallet_credit(
     record(
         user=user,
         action=ActivityType.WALLET_CREDITED,
-        ip=ip,
-        source=source,
+        actor=actor,
         details={
             "transaction_id": journal_tx.pk,
             **details,
@@ -567,9 +537,7 @@ def deposit_address_get(
     account: str,
     currency: str,
     blockchain: str | None = None,
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
 ) -> DepositAddress:
     """The sub-account's deposit address for `currency` on `blockchain` (None = the currency's default).
 
@@ -608,9 +576,7 @@ def deposit_address_get(
     record(
         user=user,
         action=ActivityType.DEPOSIT_ADDRESS_ISSUED,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
         details={"account": account, "currency": ccy.code, "blockchain": network},
     )
     return free

@@ -11,12 +11,13 @@ from decimal import Decimal
 import pytest
 from django.core.cache import caches
 
+from activities.actor import Actor
 from activities.models import Activity, ActivityType
 from apikeys.services import api_key_deactivate
 from common.cache import breaker, local_cache
 from gateway.tests.conftest import Signer, issue
-from ledger import services
-from ledger.tests.helpers import balance, make_currencies
+from ledger.tests.helpers import balance
+from tests.helpers import two_sub_accounts
 
 pytestmark = pytest.mark.django_db
 
@@ -79,11 +80,7 @@ def use_redis_at(settings, port: int) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def funded(user):  # type: ignore[no-untyped-def]
-    make_currencies()
-    services.wallet_credit(user=user, currency="USD", amount=Decimal("1000"))
-    services.account_create(user=user, name="sub1")
-    services.account_create(user=user, name="sub2")
-    services.transfer_from_wallet(user=user, account="sub1", currency="USD", amount=Decimal("100"))
+    two_sub_accounts(user)
     key, secret = issue(user)
     yield user, key, Signer(public_id=key.public_id, secret=secret)
     breaker.reset()
@@ -120,7 +117,7 @@ def test_a_key_deactivated_while_redis_is_away_is_refused_at_once(settings, fund
     )  # cached while Redis was there
     use_redis_at(settings, closed_port())
 
-    api_key_deactivate(key=key, ip=None)
+    api_key_deactivate(key=key, actor=Actor.system())
 
     assert signer.post("get_my_account_status_v3", {}).status_code == 401
 

@@ -16,10 +16,11 @@ from conditions.tests.factories import PairFactory
 from fees.tests.factories import FeeScheduleFactory
 from gateway.models import SignedRequest
 from gateway.tests.conftest import Signer, issue
-from ledger import services
 from ledger.models import JournalTransaction
-from ledger.tests.helpers import balance, make_currencies
+from ledger.tests.helpers import balance
+from tests.helpers import order_payload, two_sub_accounts
 from trading.models import Order
+from trading.tests.helpers import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +29,7 @@ TRANSFER = {"fromAccountId": "sub1", "toAccountId": "sub2", "currency": "USD", "
 
 @pytest.fixture
 def signer(user) -> Signer:  # type: ignore[no-untyped-def]
-    make_currencies()
-    services.wallet_credit(user=user, currency="USD", amount=Decimal("1000"))
-    services.account_create(user=user, name="sub1")
-    services.account_create(user=user, name="sub2")
-    services.transfer_from_wallet(user=user, account="sub1", currency="USD", amount=Decimal("100"))
+    two_sub_accounts(user)
     key, secret = issue(user)
     return Signer(public_id=key.public_id, secret=secret)
 
@@ -64,7 +61,7 @@ def test_a_refused_transfer_cannot_be_replayed_into_success(signer, user):
     now = int(time.time())
     too_much = {**TRANSFER, "amount": "500"}
     assert signer.post("do_my_internal_transfer", too_much, timestamp=now).status_code == 400
-    services.transfer_from_wallet(user=user, account="sub1", currency="USD", amount=Decimal("500"))
+    fund(user, "sub1", USD="500")
 
     replay = signer.post("do_my_internal_transfer", too_much, timestamp=now)
 
@@ -76,16 +73,7 @@ def test_order_replayed_after_a_cache_flush_is_refused(signer, user):
     PairFactory()
     FeeScheduleFactory(name="Standard", tiers=[("0", "0.1", "0.2")])
     now = int(time.time())
-    order = {
-        "currency1": "BTC",
-        "currency2": "USD",
-        "accountId": "sub1",
-        "side": "BUY",
-        "orderType": "Limit",
-        "amountCcy1": "0.01",
-        "price": "1000",
-        "timestamp": now * 1000,
-    }
+    order = order_payload(timestamp=now * 1000)
     first = signer.post("do_my_new_order", order, timestamp=now)
     cache.clear()
     replay = signer.post("do_my_new_order", order, timestamp=now)

@@ -12,9 +12,9 @@ from activities.models import Activity, ActivityType
 from conditions.tests.factories import PairFactory
 from fees.tests.factories import FeeScheduleFactory
 from gateway.tests.conftest import Signer, issue
-from ledger import services
 from ledger.models import Account, JournalTransaction
-from ledger.tests.helpers import balance, make_currencies
+from ledger.tests.helpers import balance
+from tests.helpers import order_payload, two_sub_accounts
 from trading.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +25,7 @@ TRANSFER = {"fromAccountId": "sub1", "toAccountId": "sub2", "currency": "USD"}
 
 @pytest.fixture
 def funded(user):  # type: ignore[no-untyped-def]
-    make_currencies()
-    services.wallet_credit(user=user, currency="USD", amount=Decimal("1000"))
-    services.account_create(user=user, name="sub1")
-    services.account_create(user=user, name="sub2")
-    services.transfer_from_wallet(user=user, account="sub1", currency="USD", amount=Decimal("100"))
+    two_sub_accounts(user)
     return user
 
 
@@ -37,20 +33,6 @@ def funded(user):  # type: ignore[no-untyped-def]
 def signer(funded) -> Signer:  # type: ignore[no-untyped-def]
     key, secret = issue(funded)
     return Signer(public_id=key.public_id, secret=secret)
-
-
-def order(**changes: object) -> dict[str, object]:
-    return {
-        "currency1": "BTC",
-        "currency2": "USD",
-        "accountId": "sub1",
-        "side": "BUY",
-        "orderType": "Limit",
-        "amountCcy1": "0.01",
-        "price": "1000",
-        "timestamp": int(time.time() * 1000),
-        **changes,
-    }
 
 
 @pytest.mark.parametrize("amount", NOT_ASCII_NUMBERS)
@@ -72,7 +54,7 @@ def test_gateway_order_with_non_ascii_digits_is_refused(signer, funded, changes)
     PairFactory()
     FeeScheduleFactory(name="Standard", tiers=[("0", "0.1", "0.2")])
 
-    response = signer.post("do_my_new_order", order(**changes))
+    response = signer.post("do_my_new_order", order_payload(**changes))
 
     assert response.status_code == 422
     assert not Order.objects.exists()
@@ -88,8 +70,8 @@ def test_gateway_timestamp_header_must_be_ascii_digits(signer):
 @pytest.mark.parametrize(
     ("action", "payload", "name"),
     [
-        ("do_my_new_order", order(clientOrderId="a\u0000b"), "clientOrderId"),
-        ("do_my_new_order", order(comment="x\u0007y"), "comment"),
+        ("do_my_new_order", order_payload(clientOrderId="a\u0000b"), "clientOrderId"),
+        ("do_my_new_order", order_payload(comment="x\u0007y"), "comment"),
         ("get_my_transaction_history", {"accountId": "a\u00001"}, "accountId"),
         (
             "do_my_internal_transfer",

@@ -27,9 +27,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
 
-from activities.models import ActivityType, Source
+from activities.actor import Actor
+from activities.models import ActivityType
 from activities.services import record
-from common.money import DECIMAL_PLACES, quantize_down, quantize_up
+from common.money import DECIMAL_PLACES, plain_amount, quantize_down, quantize_up
 from conditions.models import Pair
 from fees.services import volume_record_fills
 from ledger.locking import BalanceKey
@@ -257,11 +258,12 @@ def remove_from_book(
     status: str,
     now: datetime,
     reason: str,
-    ip: str | None = None,
-    source: str = Source.SYSTEM,
-    api_key: str = "",
+    actor: Actor,
+    by: str = "",
 ) -> None:
-    """Cancel or expire an open order: release its hold, take it off the book, record it."""
+    """Cancel or expire an open order: release its hold, take it off the book, record it (with the staff
+    member `by` and the order's amounts when the admin cancels it)."""
+    released = order.hold_remaining
     release_rest(balances=balances, order=order)
     order.status = status
     order.is_resting = False
@@ -271,12 +273,26 @@ def remove_from_book(
         action=ActivityType.ORDER_EXPIRED
         if status == OrderStatus.EXPIRED
         else ActivityType.ORDER_CANCELLED,
-        ip=ip,
-        source=source,
-        api_key=api_key,
-        details=order_details(order, symbol, reason=reason),
+        actor=actor,
+        details=order_details(order, symbol, reason=reason, **_staff_details(order, by, released)),
         at=now,
     )
+
+
+def _staff_details(order: Order, by: str, released: Decimal) -> dict[str, object]:
+    if not by:
+        return {}
+    amounts = {
+        "amount": order.amount,
+        "price": order.price,
+        "executed_amount": order.executed_amount,
+        "released": released,
+        "released_currency": order.hold_currency_id,
+    }
+    return {
+        "by": by,
+        **{k: plain_amount(v) if isinstance(v, Decimal) else v for k, v in amounts.items()},
+    }
 
 
 def order_details(order: Order, symbol: str, **extra: object) -> dict[str, object]:
@@ -351,6 +367,7 @@ def execute(
                 status=status,
                 now=now,
                 reason=reason,
+                actor=Actor.system(),
             )
             outcome.removed.append(maker)
             continue
@@ -475,11 +492,10 @@ def record_fills(
     now: datetime,
     taker: Order,
     symbol: str,
-    ip: str | None,
-    source: str,
-    api_key: str,
+    actor: Actor,
 ) -> None:
-    """One `order.filled` row per order that got fills in this pass."""
+    """One `order.filled` row per order that got fills in this pass: the taker's by `actor`, the makers' by the
+    system (their owners did nothing just now)."""
     per_order: dict[int, tuple[Decimal, Decimal, int]] = {}
     for trade in outcome.trades:
         for order_id in (trade.maker_order_id, trade.taker_order_id):
@@ -491,9 +507,7 @@ def record_fills(
         record(
             user=user_ref(order.user_id),
             action=ActivityType.ORDER_FILLED,
-            ip=ip if is_taker else None,
-            source=source if is_taker else Source.SYSTEM,
-            api_key=api_key if is_taker else "",
+            actor=actor if is_taker else Actor.system(),
             details=order_details(
                 order,
                 symbol,

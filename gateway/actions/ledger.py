@@ -11,7 +11,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from activities.models import Source
 from apikeys.models import Permission
 from common.money import format_amount
 from conditions.models import Currency
@@ -66,14 +65,6 @@ def _amount(value: Decimal, places: int | None) -> str:
     return format_amount(value, places) or "0"
 
 
-def _source(call: Call) -> dict[str, Any]:
-    return {
-        "ip": call.ip,
-        "source": Source.GATEWAY,
-        "api_key": call.key.public_id if call.key else "",
-    }
-
-
 class PageParams(Params):
     pageSize = IntParam(min_value=1, required=False)
     pageNumber = IntParam(min_value=1, required=False)
@@ -109,7 +100,7 @@ class CreateAccountParams(Params):
 def do_create_account(params: dict[str, Any], call: Call) -> dict[str, Any]:
     """Idempotent: an existing name is answered with that name and nothing is created."""
     result = services.account_create(
-        user=call.user, name=params["accountId"], currency=params["currency"], **_source(call)
+        user=call.user, name=params["accountId"], currency=params["currency"], actor=call.actor
     )
     return {"accountId": result.account.name}
 
@@ -293,8 +284,8 @@ def do_my_internal_transfer(params: dict[str, Any], call: Call) -> dict[str, Any
         currency=params["currency"],
         amount=params["amount"],
         client_tx_id=params.get("clientTxId") or "",
+        actor=call.actor,
         claim=call.claim,
-        **_source(call),
     )
     return {"transactionId": result.transaction_id}
 
@@ -316,8 +307,8 @@ def _wallet_transfer(
         currency=params["currency"],
         amount=params["amount"],
         client_tx_id=params["clientTxId"],
+        actor=call.actor,
         claim=call.claim,
-        **_source(call),
     )
     return _wallet_reply(result, params["accountId"])
 
@@ -373,7 +364,7 @@ def get_deposit_address(params: dict[str, Any], call: Call) -> dict[str, Any]:
         account=params["accountId"],
         currency=params["currency"],
         blockchain=params.get("blockchain"),
-        **_source(call),
+        actor=call.actor,
     )
     reply = {
         "accountId": params["accountId"],

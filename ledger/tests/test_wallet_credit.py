@@ -7,8 +7,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from activities.models import Activity, ActivityType
+from accounts.tests.factories import fresh_totp_code, otp_login
+from activities.actor import Actor
+from activities.models import Activity, ActivityType, Source
 from ledger.errors import AmountNotPositiveError, AmountPrecisionError, UnsupportedCurrencyError
 from ledger.models import Account, AccountKind, JournalTransaction, TransactionType
 from ledger.services import wallet_account, wallet_credit
@@ -24,7 +27,7 @@ def test_a_credit_enters_the_wallet_from_the_external_account(user, staff_user, 
         amount=Decimal("1.5"),
         by=staff_user,
         note="bank wire 42",
-        ip="10.0.0.9",
+        actor=Actor(ip="10.0.0.9", source=Source.ADMIN),
     )
     assert balance(user, None, "BTC") == (Decimal("1.5"), 0)
     assert journal_tx.type == TransactionType.EXTERNAL_CREDIT
@@ -51,7 +54,12 @@ def test_bad_credits_are_refused_and_move_nothing(user, currencies, currency, am
     wallet_account(user)
     before = snapshot()
     with pytest.raises(error):
-        wallet_credit(user=user, currency=currency, amount=Decimal(amount))
+        wallet_credit(
+            user=user,
+            currency=currency,
+            amount=Decimal(amount),
+            actor=Actor(ip=None, source=Source.ADMIN),
+        )
     assert snapshot() == before
 
 
@@ -79,8 +87,12 @@ def test_the_command_refuses_bad_input(user, currencies, args, message):
     assert not JournalTransaction.objects.exists()
 
 
+def staff_code(staff_user) -> str:  # type: ignore[no-untyped-def]
+    return fresh_totp_code(TOTPDevice.objects.get(user=staff_user))
+
+
 def test_the_admin_action_credits_the_selected_users_wallets(client, user, staff_user, currencies):
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     wallet = wallet_account(user)
     url = reverse("admin:ledger_account_changelist")
     form = client.post(url, {"action": "credit_wallet", "_selected_action": [wallet.pk]})
@@ -94,7 +106,8 @@ def test_the_admin_action_credits_the_selected_users_wallets(client, user, staff
             "apply": "1",
             "currency": "USD",
             "amount": "75",
-            "note": "promo",
+            "reason": "promo",
+            "code": staff_code(staff_user),
         },
     )
     assert done.status_code == 302
@@ -106,7 +119,7 @@ def test_the_admin_action_credits_the_selected_users_wallets(client, user, staff
 
 
 def test_the_admin_action_reports_a_refusal(client, user, staff_user, currencies):
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     wallet = wallet_account(user)
     response = client.post(
         reverse("admin:ledger_account_changelist"),
@@ -116,6 +129,8 @@ def test_the_admin_action_reports_a_refusal(client, user, staff_user, currencies
             "apply": "1",
             "currency": "XYZ",
             "amount": "1",
+            "reason": "test",
+            "code": staff_code(staff_user),
         },
         follow=True,
     )
@@ -124,7 +139,7 @@ def test_the_admin_action_reports_a_refusal(client, user, staff_user, currencies
 
 
 def test_ledger_admin_pages_render_read_only(client, funded_user, staff_user):
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     for name in ["account", "balance", "journaltransaction", "journalentry", "depositaddress"]:
         assert client.get(reverse(f"admin:ledger_{name}_changelist")).status_code == 200
     journal_tx = JournalTransaction.objects.first()

@@ -1,5 +1,5 @@
-"""Helpers for tests that fire real parallel HTTP requests at pytest-django's live server (a threaded server
-on a free port): a barrier so every request leaves at the same moment, and browser-like sessions."""
+"""Helpers for concurrency tests: a barrier so every call (a service call, or a real HTTP request to
+pytest-django's live server on a free port) leaves at the same moment, and browser-like sessions."""
 
 import threading
 from collections.abc import Callable
@@ -9,10 +9,12 @@ import requests
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
 
 
 def parallel(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run every call in its own thread, released together; return each result (or the exception it raised)."""
+    """Start every call at the same moment, each in its own thread (and database connection, closed after);
+    return each result, or the exception it raised."""
     barrier = threading.Barrier(len(calls))
     results: list[Any] = [None] * len(calls)
 
@@ -22,12 +24,14 @@ def parallel(calls: list[Callable[[], Any]]) -> list[Any]:
             results[index] = call()
         except Exception as exc:  # noqa: BLE001 - the test inspects every outcome
             results[index] = exc
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join()
     return results
 
 

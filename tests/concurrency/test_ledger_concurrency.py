@@ -5,45 +5,23 @@ account (system accounts included) per currency stays zero, opposite transfers n
 one clientTxId moves money once.
 """
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
+from activities.actor import Actor
+from activities.models import Source
 from common.errors import DomainError
 from ledger import services
 from ledger.models import Balance, DepositAddress, JournalTransaction
 from ledger.tests.helpers import balance, currency_sums, make_currencies
+from tests.concurrency.live import parallel as run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 50
-
-
-def run_concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start every call at the same moment, each in its own thread and connection; return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def worker(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects every outcome
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def outcome(result: Any) -> str:
@@ -57,11 +35,17 @@ def outcome(result: Any) -> str:
 @pytest.fixture
 def trader(user):  # type: ignore[no-untyped-def]
     make_currencies()
-    services.wallet_credit(user=user, currency="USD", amount=Decimal("1000"))
-    services.account_create(user=user, name="sub1")
-    services.account_create(user=user, name="sub2")
-    services.transfer_from_wallet(user=user, account="sub1", currency="USD", amount=Decimal("255"))
-    services.transfer_from_wallet(user=user, account="sub2", currency="USD", amount=Decimal("255"))
+    services.wallet_credit(
+        user=user, currency="USD", amount=Decimal("1000"), actor=Actor(ip=None, source=Source.ADMIN)
+    )
+    services.account_create(user=user, name="sub1", actor=Actor.system())
+    services.account_create(user=user, name="sub2", actor=Actor.system())
+    services.transfer_from_wallet(
+        user=user, account="sub1", currency="USD", amount=Decimal("255"), actor=Actor.system()
+    )
+    services.transfer_from_wallet(
+        user=user, account="sub2", currency="USD", amount=Decimal("255"), actor=Actor.system()
+    )
     return user
 
 
@@ -73,6 +57,7 @@ def test_concurrent_transfers_asking_for_more_than_the_balance_never_overdraw(tr
             to_account="sub2",
             currency="USD",
             amount=Decimal("10"),
+            actor=Actor.system(),
         )
         for _ in range(THREADS)
     ]
@@ -93,6 +78,7 @@ def test_opposite_transfers_at_once_neither_deadlock_nor_fail(trader):
                 to_account="sub2" if i % 2 else "sub1",
                 currency="USD",
                 amount=Decimal("5"),
+                actor=Actor.system(),
             )
         )
         for i in range(THREADS)
@@ -114,6 +100,7 @@ def test_concurrent_wallet_deposits_beyond_the_wallet_never_overdraw(trader):
                 currency="USD",
                 amount=Decimal("10"),
                 client_tx_id=f"d-{i}",
+                actor=Actor.system(),
             )
         )
         for i in range(THREADS)
@@ -133,6 +120,7 @@ def test_opposite_wallet_transfers_at_once_neither_deadlock_nor_fail(trader):
                 currency="USD",
                 amount=Decimal("5"),
                 client_tx_id=f"w-{i}",
+                actor=Actor.system(),
             )
         )
         for i in range(THREADS)
@@ -153,6 +141,7 @@ def test_one_client_tx_id_sent_many_times_at_once_moves_money_once(trader):
             currency="USD",
             amount=Decimal("7"),
             client_tx_id="same",
+            actor=Actor.system(),
         )
         for _ in range(20)
     ]
@@ -169,7 +158,10 @@ def test_first_time_balances_created_by_many_at_once(user, other_user):
     calls = [
         (
             lambda i=i: services.wallet_credit(
-                user=user if i % 2 else other_user, currency="BTC", amount=Decimal("0.1")
+                user=user if i % 2 else other_user,
+                currency="BTC",
+                amount=Decimal("0.1"),
+                actor=Actor(ip=None, source=Source.ADMIN),
             )
         )
         for i in range(20)
@@ -182,7 +174,10 @@ def test_first_time_balances_created_by_many_at_once(user, other_user):
 
 def test_concurrent_account_creation_respects_the_limit(user):
     make_currencies()
-    calls = [(lambda i=i: services.account_create(user=user, name=f"acc{i}")) for i in range(12)]
+    calls = [
+        (lambda i=i: services.account_create(user=user, name=f"acc{i}", actor=Actor.system()))
+        for i in range(12)
+    ]
     outcomes = Counter(outcome(r) for r in run_concurrently(calls))
     assert outcomes == {"ok": 4, "account_limit_reached": 8}
 
@@ -194,11 +189,11 @@ def test_concurrent_deposit_address_requests_hand_out_distinct_addresses(user, o
     )
     for owner in (user, other_user):
         for name in ("a", "b", "c"):
-            services.account_create(user=owner, name=name)
+            services.account_create(user=owner, name=name, actor=Actor.system())
     calls = [
         (
             lambda owner=owner, name=name: services.deposit_address_get(
-                user=owner, account=name, currency="BTC"
+                user=owner, account=name, currency="BTC", actor=Actor.system()
             )
         )
         for owner in (user, other_user)

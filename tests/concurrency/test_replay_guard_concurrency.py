@@ -12,10 +12,10 @@ from django.core.cache import cache
 
 from gateway import signing
 from gateway.tests.conftest import issue
-from ledger import services
 from ledger.models import JournalTransaction
-from ledger.tests.helpers import balance, make_currencies
+from ledger.tests.helpers import balance
 from tests.concurrency.live import parallel
+from tests.helpers import two_sub_accounts
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +23,7 @@ REQUESTS = 6
 
 
 def test_parallel_copies_of_one_signed_transfer_move_money_once(live_server, user):
-    make_currencies()
-    services.wallet_credit(user=user, currency="USD", amount=Decimal("1000"))
-    services.account_create(user=user, name="sub1")
-    services.account_create(user=user, name="sub2")
-    services.transfer_from_wallet(user=user, account="sub1", currency="USD", amount=Decimal("100"))
+    two_sub_accounts(user)
     key, secret = issue(user)
     body = json.dumps(
         {"fromAccountId": "sub1", "toAccountId": "sub2", "currency": "USD", "amount": "10"}

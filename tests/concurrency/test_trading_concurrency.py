@@ -8,21 +8,20 @@ one order.
 """
 
 import random
-import threading
 from collections import defaultdict
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from accounts.services import user_create
+from activities.actor import Actor
 from conditions.models import Pair
 from conditions.tests.factories import CurrencyFactory, PairFactory
 from fees.schedule import publish_new_version
 from fees.tests.factories import FeeScheduleFactory
 from ledger.models import Balance
+from tests.concurrency.live import parallel as run_concurrently
 from trading.errors import OrderFinalError
 from trading.models import OPEN_STATUSES, Order, OrderStatus, PairState, Side, Trade
 from trading.services import order_cancel, order_place
@@ -32,27 +31,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 TRADERS = 8
 ROUNDS = 25
-
-
-def run_concurrently(workers: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(workers))
-    results: list[Any] = [None] * len(workers)
-
-    def run(index: int, work: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:  # noqa: BLE001 - the test inspects every outcome
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture
@@ -71,7 +49,9 @@ def market(db: None) -> list[Pair]:
 def traders(market: list[Pair]) -> list[Any]:
     users = []
     for n in range(TRADERS):
-        trader = user_create(email=f"t{n}@example.com", password="p" * 12)
+        trader = user_create(
+            email=f"t{n}@example.com", password="p" * 12, verification_level="verified"
+        )
         fund(trader, USD="200000", BTC="3", ETH="40")
         users.append(trader)
     return users
@@ -88,7 +68,9 @@ def trading_session(trader: Any, seed: int) -> list[str]:
         roll = rng.random()
         if mine and roll < 0.2:
             try:
-                order_cancel(user=trader, order_id=mine.pop(rng.randrange(len(mine))))
+                order_cancel(
+                    user=trader, order_id=mine.pop(rng.randrange(len(mine))), actor=Actor.system()
+                )
                 outcomes.append("cancelled")
             except (
                 OrderFinalError
@@ -112,6 +94,7 @@ def trading_session(trader: Any, seed: int) -> list[str]:
             price=None if kind == "Market" else price,
             time_in_force="IOC" if 0.8 < roll <= 0.9 else None,
             client_order_id=f"{seed}-{n}",
+            actor=Actor.system(),
         )
         outcomes.append(result.order.status)
         if result.order.status in OPEN_STATUSES:
@@ -179,6 +162,7 @@ def test_one_client_order_id_sent_at_once_places_one_order(traders: list[Any]) -
             amount=Decimal("0.01"),
             price=Decimal("40000"),
             client_order_id="same",
+            actor=Actor.system(),
         )
 
     results = run_concurrently([send for _ in range(8)])

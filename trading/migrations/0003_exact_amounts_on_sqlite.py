@@ -7,7 +7,7 @@ from common.money import convert_sqlite_amounts
 
 
 class Migration(migrations.Migration):
-    dependencies = [("trading", "0001_initial")]
+    dependencies = [("trading", "0002_alter_order_options")]
 
     operations = [
         migrations.RunPython(

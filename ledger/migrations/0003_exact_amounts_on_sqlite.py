@@ -7,7 +7,7 @@ from common.money import convert_sqlite_amounts
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0001_initial")]
+    dependencies = [("ledger", "0002_alter_account_options")]
 
     operations = [
         migrations.RunPython(
