@@ -154,7 +154,7 @@ class Wallet:
         self.held: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
         self.pending: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
 
-    def fund(self, account: int, currency: str, amount: str) -> None:
+    def fund(self, account: int, currency: str, amount: str | Decimal) -> None:
         self.total[(account, currency)] += D(amount)
 
     def available(self, account: int, currency: str) -> Decimal:
