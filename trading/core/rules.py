@@ -92,10 +92,10 @@ class PairSpec:
     def __post_init__(self) -> None:
         if self.fee_currency not in (self.base, self.quote):
             raise ValueError(f"{self.symbol}: fees must be in {self.base} or {self.quote}")
-        if self.lot_size <= 0 or self.fee_places < 0 or self.stop_cascade < 1:
-            raise ValueError(
-                f"{self.symbol}: lot size, fee places and stop cascade must be positive"
-            )
+        if self.lot_size <= 0 or self.stop_cascade < 1:
+            raise ValueError(f"{self.symbol}: lot size and stop cascade must be positive")
+        if not 0 <= self.fee_places <= QUOTE_PLACES:
+            raise ValueError(f"{self.symbol}: fee places must be within 0..{QUOTE_PLACES}")
 
     @property
     def fee_in_quote(self) -> bool:
