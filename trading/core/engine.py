@@ -382,6 +382,7 @@ class PairEngine:
         """Execute `plan` for the funded `taker`, then settle what is left of it (step 7 of the docstring)."""
         fee_in_quote, places = self.spec.fee_in_quote, self.spec.fee_places
         taker_buys = taker.side is BUY
+        taker_pays = taker_buys == fee_in_quote  # pays out the fee currency: quote when buying
         events = self._events
         charge, nxt, touch = self._charge, self._next, self._touch
         cost_left = plan.cost
@@ -407,13 +408,17 @@ class PairEngine:
             maker.executed_amount += amount
             taker.executed_quote += value
             maker.executed_quote += value
+            # Fees: the side paying out the fee currency pays from its hold (`_charge`), the other side out of
+            # what the fill gives it, which always covers it.
             base = value if fee_in_quote else amount
-            taker_fee, taker_from_hold = charge(
-                taker, fee_for(base, taker.taker_rate, places), cost_left
-            )
-            maker_fee, maker_from_hold = charge(
-                maker, fee_for(base, maker.maker_rate, places), cost_left
-            )
+            taker_fee = fee_for(base, taker.taker_rate, places)
+            maker_fee = fee_for(base, maker.maker_rate, places)
+            if taker_pays:
+                taker_fee, taker_from_hold = charge(taker, taker_fee, cost_left)
+                maker_from_hold = ZERO
+            else:
+                maker_fee, maker_from_hold = charge(maker, maker_fee, cost_left)
+                taker_from_hold = ZERO
             taker.fee_amount += taker_fee
             maker.fee_amount += maker_fee
             price = maker.price
@@ -483,11 +488,10 @@ class PairEngine:
             self._leave(taker)
 
     def _charge(self, order: Order, fee: Decimal, cost_left: Decimal) -> tuple[Decimal, Decimal]:
-        """What `order` is charged of `fee` and how much of it comes from its hold (see `events`)."""
+        """What `order`, which pays out the fee currency, is charged of `fee`, and how much of that comes from
+        its hold: what it holds beyond what it still needs, then available funds (see the module docstring)."""
         if fee <= 0:
             return ZERO, ZERO
-        if (order.side is BUY) != self.spec.fee_in_quote:
-            return fee, ZERO  # paid out of what the fill gives it, which always covers it
         spare = order.hold_remaining - order.reserve_after(cost_left)
         from_hold = min(fee, spare) if spare > 0 else ZERO
         order.hold_remaining -= from_hold
