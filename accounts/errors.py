@@ -3,7 +3,6 @@ from common.errors import DomainError
 
 class InvalidCredentialsError(DomainError):
     code = "invalid_credentials"
-    http_status = 400
     default_message = "Email or password is incorrect."
 
 
@@ -11,7 +10,6 @@ class TwoFactorRequiredError(DomainError):
     """The user has no confirmed authenticator; the frontend sends them to set one up."""
 
     code = "2fa_required"
-    http_status = 403
     default_message = (
         "Two-factor authentication is required for this action. "
         "Set up an authenticator app in your profile first."
@@ -20,29 +18,24 @@ class TwoFactorRequiredError(DomainError):
 
 class InvalidTotpCodeError(DomainError):
     code = "invalid_2fa_code"
-    http_status = 400
     default_message = "The authentication code is not valid."
 
 
 class TwoFactorAlreadyEnabledError(DomainError):
     code = "2fa_already_enabled"
-    http_status = 409
     default_message = "Two-factor authentication is already enabled."
 
 
 class TwoFactorEnrolmentMissingError(DomainError):
     code = "2fa_enrolment_missing"
-    http_status = 409
     default_message = "Start two-factor enrolment first."
 
 
 class ProfileLockedError(DomainError):
     code = "profile_locked"
-    http_status = 409
     default_message = "Verified identity fields can only be changed through support."
 
 
 class UserExistsError(DomainError):
     code = "user_exists"
-    http_status = 409
     default_message = "A user with this email already exists."

@@ -13,6 +13,7 @@ The action name is checked after the signature, which covers it, so a tampered n
 """
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,10 @@ from gateway.authentication import SIGNATURE_HEADER, authenticate, note_use
 from gateway.errors import BadRequestError, BodyTooLargeError, GatewayError
 from gateway.params import parse_body, validate_params
 from gateway.registry import Action, Call, get_action
+
+# The gateway's clock: Unix seconds, read once per call and passed down (`now`) to every check that needs the
+# time. A module attribute, so tests can set it and check the timestamp window to the second.
+clock: Callable[[], float] = time.time
 
 
 def read_body(request: HttpRequest) -> bytes:
@@ -82,7 +87,7 @@ def _failure(
 
 @csrf_exempt
 def private_action(request: HttpRequest, action: str) -> HttpResponse:
-    now = time.time()
+    now = clock()
     moment = datetime.fromtimestamp(now, UTC)
     ip = client_ip(request)
     quota: throttling.Quota | None = None
@@ -136,7 +141,7 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
 
 @csrf_exempt
 def public_action(request: HttpRequest, action: str) -> HttpResponse:
-    now = time.time()
+    now = clock()
     quota: throttling.Quota | None = None
     try:
         body = read_body(request)

@@ -2,9 +2,8 @@
 
 Usage (all inside the caller's `transaction.atomic()`, after the per-pair lock):
 
-    keys = trade_balance_keys(buyer_account_id=..., seller_account_id=..., base="BTC", quote="USD",
-                              fees_account_id=fees_account().pk, fee_currencies={"USD"})
-    balances = lock_balances(keys)             # one ordered lock, the only one the trade takes
+    balances = lock_balances({(buyer_id, "BTC"), (buyer_id, "USD"), (seller_id, "BTC"), ...})
+                                               # every balance the work touches: one ordered lock
     hold_increase(balances=balances, account_id=..., currency_id="USD", amount=cost + fee)  # placing an order
     settlement = trade_settle(balances=balances, ..., fees=[Fee(...), ...])             # a fill
     hold_release(balances=balances, account_id=..., currency_id="USD", amount=unused)   # cancel / leftover
@@ -14,7 +13,7 @@ Usage (all inside the caller's `transaction.atomic()`, after the per-pair lock):
 `commission` transaction per non-zero fee (the account pays, the "fees" system account receives).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,7 +31,6 @@ __all__ = [
     "fees_account",
     "hold_increase",
     "hold_release",
-    "trade_balance_keys",
     "trade_settle",
 ]
 
@@ -56,26 +54,6 @@ class TradeSettlement:
 def fees_account() -> Account:
     """The system account fees are paid into."""
     return system_account(SYSTEM_FEES)
-
-
-def trade_balance_keys(
-    *,
-    buyer_account_id: int,
-    seller_account_id: int,
-    base: str,
-    quote: str,
-    fees_account_id: int,
-    fee_currencies: Iterable[str] = (),
-) -> list[BalanceKey]:
-    """Every balance a fill touches, for one `lock_balances` call."""
-    keys = {
-        (buyer_account_id, base),
-        (buyer_account_id, quote),
-        (seller_account_id, base),
-        (seller_account_id, quote),
-    }
-    keys.update((fees_account_id, currency) for currency in fee_currencies)
-    return sorted(keys)
 
 
 def trade_settle(

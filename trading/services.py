@@ -47,7 +47,7 @@ from activities.models import ActivityType, Outcome
 from activities.services import record
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
 from conditions.models import Currency, Pair, PairStatus
-from conditions.validation import order_check
+from conditions.validation import order_check, order_kind
 from fees.selectors import current_fee
 from ledger.errors import InsufficientFundsError
 from ledger.locking import BalanceKey, lock_balances
@@ -82,14 +82,6 @@ INSUFFICIENT_FUNDS = "Insufficient funds"
 TOO_MANY_ORDERS = "Too many active orders"
 MARKET_TRIGGER = "Market Trigger orders are not allowed"
 MAX_STOP_CASCADE = 100
-
-_TYPE_SPELLINGS = {
-    "limit": OrderType.LIMIT,
-    "market": OrderType.MARKET,
-    "stop limit": OrderType.STOP_LIMIT,
-    "stoplimit": OrderType.STOP_LIMIT,
-    "stop_limit": OrderType.STOP_LIMIT,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +153,6 @@ def _fingerprint(order: Order, account: str, symbol: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def normalise_type(order_type: str) -> str:
-    return _TYPE_SPELLINGS.get(" ".join(order_type.strip().lower().split()), order_type.strip())
-
-
 def _earlier(
     *,
     user: User,
@@ -217,7 +205,9 @@ def order_place(
     """Place an order on the user's sub-account `account` and match it.
 
     Raises (nothing written): `MainAccountOrderError` (account ""), `AccountNotFoundError`, `PairNotFoundError`,
-    `ClientOrderIdConflictError`. Every other refusal is a REJECTED order (see the module docstring). Locks the
+    `ClientOrderIdConflictError`, and `conditions.validation.order_kind`'s errors for an order type, side or time
+    in force that is none of the protocol's (a kind the pair does not allow is a REJECTED order). Every other
+    refusal is a REJECTED order (see the module docstring). Locks the
     pair, then the balances of the order's account, of every resting order it meets and of the fees account.
     Records `order.placed` (or `order.rejected`), `order.filled` per order that traded, `order.cancelled` for
     an IOC/FOK/market remainder and for resting orders removed by self-trade prevention, `order.expired` for
@@ -228,27 +218,22 @@ def order_place(
     if account == MAIN_ACCOUNT:
         raise MainAccountOrderError()
     symbol = pair.strip().upper()
-    kind = normalise_type(order_type)
-    side = side.strip().upper()
-    if time_in_force:
-        tif = time_in_force.strip().upper()
-    else:
-        tif = TimeInForce.IOC if kind == OrderType.MARKET else TimeInForce.GTC
+    kind = order_kind(order_type=order_type, side=side, time_in_force=time_in_force)
     order = Order(
         user=user,
         # Without an id of the caller's the protocol's default applies (the ms timestamp), binding nothing.
         client_order_id=client_order_id or str(int(now.timestamp() * 1000)),
         dedupe_key=client_order_id or None,
-        side=side[:4],
-        order_type=kind[:10],
-        time_in_force=tif[:3],
+        side=kind.side,
+        order_type=kind.order_type,
+        time_in_force=kind.time_in_force,
         status=OrderStatus.NEW,
         price=price,
         stop_price=stop_price,
         amount=amount,
         quote_amount=quote_amount,
         remaining=amount or Decimal(0),
-        expire_at=expire_at if tif == TimeInForce.GTD else None,
+        expire_at=expire_at if kind.time_in_force == TimeInForce.GTD else None,
         client_created_at=client_created_at,
         comment=comment[:255],
         created_at=now,
@@ -300,9 +285,9 @@ def _rule_problem(order: Order, pair: Pair, now: datetime) -> tuple[int, str] | 
     except OrderAmountMissingError as exc:
         if order.order_type == OrderType.MARKET:
             return REJECT_AMOUNTS, exc.message
-        return REJECT_RULE, f"{exc.rule} check failed: {exc.message}"
+        return REJECT_RULE, exc.check_failed
     except OrderRuleError as exc:
-        return REJECT_RULE, f"{exc.rule} check failed: {exc.message}"
+        return REJECT_RULE, exc.check_failed
     if order.quote_amount is not None and order.side != Side.BUY:
         return REJECT_RULE, "amountCcy2 check failed: only market buys may give the amount in quote"
     if order.time_in_force == TimeInForce.GTD:

@@ -3,10 +3,10 @@
 from typing import Any
 
 from conditions.selectors import pair_list
-from conditions.validation import plain
 from fees.selectors import current_fee, fee_strategy, volume_30d
 from gateway.params import ListParam, PairParam, Params
 from gateway.registry import Call, action
+from gateway.wire import trimmed
 
 
 class CurrentFeeParams(Params):
@@ -22,9 +22,9 @@ def get_my_current_fee(params: dict[str, Any], call: Call) -> dict[str, Any]:
     for pair in pair_list(symbols=params.get("pairs") or None):
         quote = current_fee(user=user, pair=pair, at=call.now)
         fees[pair.symbol] = {
-            "percent": plain(quote.taker),
-            "makerPercent": plain(quote.maker),
-            "takerPercent": plain(quote.taker),
+            "percent": trimmed(quote.taker),
+            "makerPercent": trimmed(quote.maker),
+            "takerPercent": trimmed(quote.taker),
         }
     return {"tradingFee": fees}
 
@@ -37,4 +37,4 @@ def get_fee_strategy(params: dict[str, Any], call: Call) -> dict[str, Any]:
 @action("get_my_volume", cost=5)
 def get_my_volume(params: dict[str, Any], call: Call) -> dict[str, Any]:
     volume = volume_30d(user=call.user_ref(), at=call.now)
-    return {"period": "30d", "volume": plain(volume), "currency": "USD"}
+    return {"period": "30d", "volume": trimmed(volume), "currency": "USD"}
