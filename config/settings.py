@@ -5,6 +5,7 @@ except the secrets that matter in production: with DEBUG off, a missing secret s
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -69,8 +70,11 @@ INSTALLED_APPS = [
     "trading",
     "apikeys",
     "gateway",
-    "demo",
 ]
+# Demo data and the demo market maker (`seed_demo`, `market_maker`) exist for the embedded mode only: with DEBUG
+# off the app is not installed, so neither command exists in production.
+if DEBUG:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
@@ -199,7 +203,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

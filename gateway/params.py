@@ -206,7 +206,7 @@ class DateTimeParam(TimestampMsParam):
         "invalid": "Parameter {name} should be an ISO 8601 date or a timestamp in milliseconds",
     }
 
-    def to_internal_value(self, data: Any) -> datetime:
+    def to_internal_value(self, data: Any) -> datetime:  # type: ignore[override]
         if isinstance(data, str) and not data.isdigit():
             try:
                 moment = datetime.fromisoformat(data)

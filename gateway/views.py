@@ -24,6 +24,7 @@ from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 
 from activities.models import Outcome
+from apikeys.selectors import AuthKey
 from common.client_ip import client_ip
 from gateway import audit, envelope, permissions, replay, throttling
 from gateway.authentication import SIGNATURE_HEADER, authenticate, note_use
@@ -120,13 +121,13 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
     except Exception as exc:  # noqa: BLE001
         response, failure, quota = _failure(exc, quota)
 
-    key = getattr(request, "gateway_key", None)
-    if key is not None:
+    known: AuthKey | None = getattr(request, "gateway_key", None)
+    if known is not None:
         if authenticated:
-            note_use(key=key, ip=ip, now=moment)
+            note_use(key=known, ip=ip, now=moment)
         if failure is not None or entry is None or not entry.mutates:
             audit.record_call(
-                key=key,
+                key=known,
                 user=call.user_ref() if call is not None else None,
                 action_name=action,
                 action=entry,

@@ -86,3 +86,34 @@ def test_development_mode_starts_with_embedded_defaults():
     result = _import_settings({"DJANGO_DEBUG": "true"})
 
     assert result.returncode == 0, result.stderr
+
+
+def _installed_apps(env: dict[str, str]) -> list[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "API_KEY_"))}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; from django.conf import settings; django.setup(); "
+            "print(','.join(settings.INSTALLED_APPS))",
+        ],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().split(",")
+
+
+def test_the_demo_app_is_installed_only_with_debug_on():
+    production = {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "API_KEY_ENCRYPTION_KEYS": "ZGV2LW9ubHktYXBpLWtleS1lbmNyeXB0aW9uLWtleSE=",
+        "DJANGO_ALLOWED_HOSTS": "exchange.example",
+    }
+    assert "demo" not in _installed_apps(production)
+    assert "demo" in _installed_apps({"DJANGO_DEBUG": "true"})

@@ -55,7 +55,7 @@ class ApiKeyOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiKey
-        fields = (
+        fields: tuple[str, ...] = (
             "key_id",
             "name",
             "status",
