@@ -96,7 +96,10 @@ def prepare(env: dict[str, str]) -> tuple[str, str, int]:
     market.seed(io.StringIO())
     email = "bench@example.com"
     user = User.objects.filter(email=email).first() or user_create(
-        email=email, password=secrets.token_urlsafe(16), full_name="Bench"
+        email=email,
+        password=secrets.token_urlsafe(16),
+        full_name="Bench",
+        verification_level="verified",
     )
     ApiKey.objects.filter(user=user).delete()  # a fresh key per run; the user's limit stays clear
     issued = api_key_issue(

@@ -130,12 +130,18 @@ def prepare(env: dict[str, str], clients: int) -> list[tuple[str, str]]:
     call_command("flush", interactive=False, verbosity=0)
     cache.clear()
     market.seed(io.StringIO())
-    maker = user_create(email=MAKER_EMAIL, password=secrets.token_urlsafe(16))
+    maker = user_create(
+        email=MAKER_EMAIL, password=secrets.token_urlsafe(16), verification_level="verified"
+    )
     _fund(maker, {"ETH": "200000"})
     _rest_asks(maker, MAKER_ORDERS)
     keys = []
     for n in range(clients):
-        user = user_create(email=f"bench{n}@example.com", password=secrets.token_urlsafe(16))
+        user = user_create(
+            email=f"bench{n}@example.com",
+            password=secrets.token_urlsafe(16),
+            verification_level="verified",
+        )
         _fund(user, {"USD": "100000000"})
         issued = api_key_issue(
             user=user,

@@ -27,6 +27,11 @@ FRONTEND_ERRORS: ErrorTable = {
     accounts_errors.TwoFactorEnrolmentMissingError: 409,
     accounts_errors.ProfileLockedError: 409,
     accounts_errors.UserExistsError: 409,
+    accounts_errors.EmailNotVerifiedError: 403,
+    accounts_errors.WrongPasswordError: 400,
+    accounts_errors.PasswordRejectedError: 400,
+    accounts_errors.SessionNotFoundError: 404,
+    accounts_errors.VerificationRequiredError: 403,
     # apikeys
     apikeys_errors.ApiKeyNotFoundError: 404,
     apikeys_errors.ApiKeyLimitReachedError: 409,

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from django.core.management.base import OutputWrapper
 
-from accounts.models import User
+from accounts.models import User, VerificationLevel
 from accounts.services import user_create
 from activities.actor import Actor
 from common.errors import DomainError
@@ -43,7 +43,7 @@ PULL = 0.02  # per round, back toward the USD-rate reference
 
 def _user(email: str, name: str) -> User:
     return User.objects.filter(email=email).first() or user_create(
-        email=email, password=None, full_name=name
+        email=email, password=None, full_name=name, verification_level=VerificationLevel.ADVANCED
     )
 
 

@@ -61,6 +61,12 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, Text]] = {
     accounts_errors.TwoFactorEnrolmentMissingError: (400, None),
     accounts_errors.ProfileLockedError: (400, None),
     accounts_errors.UserExistsError: (400, None),
+    accounts_errors.EmailNotVerifiedError: (400, None),
+    accounts_errors.WrongPasswordError: (400, None),
+    accounts_errors.PasswordRejectedError: (400, None),
+    accounts_errors.SessionNotFoundError: (400, None),
+    # the level needed is named in its message
+    accounts_errors.VerificationRequiredError: (403, None),
     # apikeys
     apikeys_errors.ApiKeyNotFoundError: (422, None),
     apikeys_errors.ApiKeyLimitReachedError: (400, None),

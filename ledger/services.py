@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.levels import level_require
 from accounts.models import User
 from activities.actor import Actor
 from activities.models import ActivityType
@@ -339,11 +340,13 @@ def transfer_internal(
     """Move `amount` of `currency` between two of the user's sub-accounts (not main, not the same one).
 
     Idempotent on `client_tx_id`: a repeat with the same parameters returns the first result and moves
-    nothing; with other parameters `ClientTxIdConflictError`. Raises `AmountNotPositiveError`,
+    nothing; with other parameters `ClientTxIdConflictError`. Raises `VerificationRequiredError` (the user's
+    level does not allow it; checked first), `AmountNotPositiveError`,
     `SameAccountError`, `MainAccountNotAllowedError`, `UnsupportedCurrencyError`, `AmountPrecisionError`,
     `AccountNotFoundError`, `InsufficientFundsError`. Locks both balance rows (in the global order).
     Records `transfer.internal`.
     """
+    level_require(user=user, capability="transfer_internal")
     _check_transfer_request(client_tx_id, amount)
     if from_account == to_account:
         raise SameAccountError()
@@ -376,8 +379,9 @@ def transfer_from_wallet(
 ) -> TransferResult:
     """Move `amount` from the user's wallet to the sub-account `account` (protocol: deposit from wallet).
 
-    Same idempotency and refusals as `transfer_internal` (the wallet is never "the same account"); the amount
-    also respects the currency's wallet precision. Locks both balance rows. Records `transfer.from_wallet`.
+    Same idempotency and refusals as `transfer_internal` (the wallet is never "the same account"; the level
+    needed is `VERIFICATION_LEVEL_REQUIRED["transfer_wallet"]`); the amount also respects the currency's wallet
+    precision. Locks both balance rows. Records `transfer.from_wallet`.
     """
     return _wallet_transfer(
         to_wallet=False,
@@ -426,6 +430,7 @@ def _wallet_transfer(
     actor: Actor,
 ) -> TransferResult:
     """The one body of both wallet transfers; `to_wallet` picks the direction."""
+    level_require(user=user, capability="transfer_wallet")
     _check_transfer_request(client_tx_id, amount)
     spot = _sub_account(user, account)
     ccy = _wallet_currency(currency, amount)

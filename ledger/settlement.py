@@ -77,7 +77,8 @@ def fees_account() -> Account:
 def order_account(*, user_id: int, name: str) -> tuple[Account, int | None]:
     """The user's sub-account `name`, and the fees account's id (None until the first fill creates it), in one
     query: what every order needs of the ledger before it locks anything. The account's `user` comes loaded
-    with `public_id` only (the one field of the user an order's answer shows; the rest load on demand).
+    with `public_id` (what an order's answer shows) and `verification_level` (what the placement checks) only;
+    the rest load on demand.
 
     Raises `AccountNotFoundError`. Reads only (no lock: the balances are locked later, with the pair held).
     Written out as SQL: on every order, compiling the ORM form (a join and a subquery annotation) costs several
@@ -87,6 +88,7 @@ def order_account(*, user_id: int, name: str) -> tuple[Account, int | None]:
     # Identifiers come from the models' metadata; every value is a parameter.
     sql = (
         f"SELECT a.*, u.{quoted_column(User, 'public_id')} AS user_public_id,"  # noqa: S608
+        f" u.{quoted_column(User, 'verification_level')} AS user_level,"
         f" (SELECT f.{quoted_column(Account, 'id')} FROM {account} f WHERE f.{quoted_column(Account, 'user')} IS NULL"
         f" AND f.{quoted_column(Account, 'kind')} = %s AND f.{quoted_column(Account, 'name')} = %s) AS fees_account_id"
         f" FROM {account} a JOIN {users} u ON u.{quoted_column(User, 'id')} = a.{quoted_column(Account, 'user')}"
@@ -97,7 +99,11 @@ def order_account(*, user_id: int, name: str) -> tuple[Account, int | None]:
     found = next(iter(Account.objects.raw(sql, params)), None)
     if found is None:
         raise AccountNotFoundError(f"Account {name} does not exist", details={"account": name})
-    found.user = User.from_db(found._state.db, ["id", "public_id"], [user_id, found.user_public_id])  # type: ignore[attr-defined]
+    found.user = User.from_db(
+        found._state.db,
+        ["id", "public_id", "verification_level"],
+        [user_id, found.user_public_id, found.user_level],  # type: ignore[attr-defined]
+    )
     return found, found.fees_account_id  # type: ignore[attr-defined]
 
 

@@ -41,6 +41,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.levels import level_require
 from activities.actor import Actor
 from activities.models import ActivityType, Outcome
 from activities.services import record
@@ -208,7 +209,8 @@ def order_place(
 ) -> PlaceResult:
     """Place an order on the user's sub-account `account` and match it.
 
-    Raises (nothing written): `MainAccountOrderError` (account ""), `AccountNotFoundError`, `PairNotFoundError`,
+    Raises (nothing written): `MainAccountOrderError` (account ""), `AccountNotFoundError`,
+    `VerificationRequiredError` (the user's level does not allow trading), `PairNotFoundError`,
     `ClientOrderIdConflictError`, and `conditions.validation.order_kind`'s errors for an order type, side or time
     in force that is none of the protocol's (a kind the pair does not allow is a REJECTED order). Every other
     refusal is a REJECTED order (see the module docstring). Locks the
@@ -384,10 +386,13 @@ def _place(
     with transaction.atomic(durable=True):
         # The account and the clientOrderId check come first, in the same transaction as the placement (one
         # BEGIN/COMMIT less than a transaction of their own); a replay then returns before any lock is taken.
-        # The account comes with its user (public id loaded), which the order's answer shows.
+        # The account comes with its user (public id and verification level loaded): the answer shows the one,
+        # the placement checks the other.
         order.account, known_fees_id = order_account(user_id=order.user_id, name=account)
         assert order.account.user is not None  # a spot account always has its user
         order.user = order.account.user
+        # Refused before anything is written: a level too low is an error of the call, not a REJECTED order.
+        level_require(user=order.user, capability="trade")
         if order.dedupe_key:
             earlier = _earlier(
                 user=order.user,

@@ -22,6 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"keyholder{n}@example.com")
     password = "a long test password"
     full_name = factory.Faker("name")
+    verification_level = "verified"
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -72,7 +72,9 @@ def market(db: None) -> list[Pair]:
 def traders(market: list[Pair]) -> list[Any]:
     users = []
     for n in range(TRADERS):
-        trader = user_create(email=f"t{n}@example.com", password="p" * 12)
+        trader = user_create(
+            email=f"t{n}@example.com", password="p" * 12, verification_level="verified"
+        )
         fund(trader, USD="200000", BTC="3", ETH="40")
         users.append(trader)
     return users

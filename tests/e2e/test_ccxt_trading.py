@@ -43,7 +43,9 @@ def maker(live_server: Any) -> Any:
     from demo import market
 
     market.seed(io.StringIO())
-    maker = user_create(email="maker@example.com", password="maker-password-1")
+    maker = user_create(
+        email="maker@example.com", password="maker-password-1", verification_level="verified"
+    )
     _fund(maker, "mm", USDT="1000000", BTC="10")
 
     def rest(side: str, amount: str, price: str) -> None:
