@@ -8,6 +8,7 @@ sends JSON numbers). Each formatter is named for what it does to the digits:
     padded(v, p)      at least p decimals: pads, never cuts                   Decimal("1.5"), 2  -> "1.50"
     cut(v, p)         exactly p decimals, the rest cut off (toward zero)      Decimal("1.999"), 2 -> "1.99"
     rounded(v, p)     exactly p decimals, rounded half to even                Decimal("1.005"), 2 -> "1.00"
+    integer_or_trimmed(v)  an int when whole, else trimmed text (tier volumes) Decimal("100.0")   -> 100
     json_number(v)    an int when whole, else a float (OHLCV only)            Decimal("2.50")    -> 2.5
 
 Times: `epoch_ms` (Unix milliseconds, exact, no float) and `iso_ms` (`YYYY-MM-DDTHH:MM:SS.mmmZ`, UTC).
@@ -80,6 +81,12 @@ def rounded(value: Decimal | None, places: int) -> str | None:
     if value is None:
         return None
     return fixed(value.quantize(_step(places), rounding=ROUND_HALF_EVEN))
+
+
+def integer_or_trimmed(value: Decimal) -> int | str:
+    """A JSON integer when whole, else `trimmed` text (fee tier volumes: the protocol types them as numbers, and
+    whole dollars are what they are in practice; a fraction stays exact as text)."""
+    return int(value) if value == value.to_integral_value() else trimmed(value)
 
 
 def json_number(value: Decimal) -> int | float:

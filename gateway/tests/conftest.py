@@ -214,9 +214,10 @@ def test_actions() -> Iterator[None]:
 ORDER = {"accountId": "sub1", "pair": "BTC-USD", "amount": "0.5", "price": "30000"}
 
 
-# The order and ledger action tests stand on the trading and ledger fixtures (traders with funds, a pair and
-# its fee schedule, a user with sub-accounts): the same ones, not copies.
+# The order, ledger and fee action tests stand on the trading, ledger and fees fixtures (traders with funds, pairs
+# and a fee schedule, a user with sub-accounts): the same ones, not copies.
+from fees.tests.conftest import eth_usd  # noqa: E402
 from ledger.tests.conftest import currencies, funded_user  # noqa: E402
 from trading.tests.conftest import alice, bob, btc_usd, flat_fees  # noqa: E402
 
-__all__ = ["alice", "bob", "btc_usd", "currencies", "flat_fees", "funded_user"]
+__all__ = ["alice", "bob", "btc_usd", "currencies", "eth_usd", "flat_fees", "funded_user"]
