@@ -56,3 +56,8 @@ def is_multiple(value: Decimal, unit: Decimal) -> bool:
         return value % unit == 0
     except InvalidOperation:
         return False
+
+
+def plain_amount(value: Decimal) -> str:
+    """The shortest fixed-point string (no trailing zeros, never exponent notation): for activity details."""
+    return format(value.normalize(), "f")
