@@ -82,6 +82,7 @@ FRONTEND_ERRORS: ErrorTable = {
     ledger_errors.DepositAddressUnavailableError: 409,
     ledger_errors.InvalidClientTxIdError: 400,
     ledger_errors.WalletTransfersUnavailableError: 400,
+    ledger_errors.CreditReasonRequiredError: 400,
     # trading
     trading_errors.OrderNotFoundError: 404,
     trading_errors.MainAccountOrderError: 400,

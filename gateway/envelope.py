@@ -117,6 +117,7 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, Text]] = {
     ledger_errors.DepositAddressUnavailableError: (409, None),
     ledger_errors.InvalidClientTxIdError: (422, None),
     ledger_errors.WalletTransfersUnavailableError: (400, None),
+    ledger_errors.CreditReasonRequiredError: (400, None),
     # trading
     trading_errors.OrderNotFoundError: (422, None),
     trading_errors.MainAccountOrderError: (400, None),
