@@ -32,6 +32,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +191,10 @@ def frontend(c: Client) -> None:
     session = requests.Session()
     session.trust_env = False
     session.get(c.base + "/api/v1/auth/csrf/", timeout=10)
-    headers = {"X-CSRFToken": session.cookies["csrftoken"], "Content-Type": "application/json"}
+    headers = {
+        "X-CSRFToken": str(session.cookies.get("csrftoken")),
+        "Content-Type": "application/json",
+    }
     for body in [b"[" * 3000, b"\xff", b'{"email": "a\\u0000@x"}']:
         c.tried += 1
         response = session.post(
@@ -202,7 +206,7 @@ def frontend(c: Client) -> None:
     session.post(
         c.base + "/api/v1/auth/login/", json={"email": EMAIL, "password": PASSWORD}, headers=headers
     )
-    headers["X-CSRFToken"] = session.cookies["csrftoken"]
+    headers["X-CSRFToken"] = str(session.cookies.get("csrftoken"))
     for value in HOSTILE_NUMBERS:
         c.tried += 1
         response = session.post(
@@ -243,7 +247,7 @@ def random_value(rng: random.Random, depth: int = 0) -> Any:
 
 
 def fuzz(c: Client, count: int, seconds: float, rng: random.Random) -> int:
-    templates = {
+    templates: dict[str, Callable[[], dict[str, Any]]] = {
         "do_my_internal_transfer": transfer,
         "do_my_new_order": order,
         "do_deposit_funds_from_wallet": lambda: {

@@ -37,7 +37,7 @@ def _check_redis() -> str:
     if redis_degraded():
         return "degraded"
     try:
-        cache._cache.get_client(write=True).ping()
+        cache._cache.get_client(write=True).ping()  # type: ignore[attr-defined]
     except RedisError as exc:
         breaker.trip(exc)
         return "degraded"

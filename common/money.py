@@ -1,4 +1,5 @@
-"""Money helpers: one amount field for the whole project, quantizing, and wire formatting.
+"""Money helpers: one amount field for the whole project, and quantizing. (The wire's formatting is
+gateway/wire.py.)
 
 Rounding: amounts a user asks for are cut (ROUND_DOWN), never rounded up into funds they do not have; fees are
 rounded toward the exchange (ROUND_UP). `AmountField` stores exactly on PostgreSQL (NUMERIC) and on SQLite
@@ -176,15 +177,6 @@ def is_multiple(value: Decimal, unit: Decimal) -> bool:
         return value % unit == 0
     except InvalidOperation:
         return False
-
-
-def format_amount(value: Decimal | None, places: int | None = None) -> str | None:
-    """A fixed-point string for the wire (never exponent notation). `places` pads or cuts to that many decimals."""
-    if value is None:
-        return None
-    if places is not None:
-        value = quantize_down(value, places)
-    return format(value, "f")
 
 
 def plain_amount(value: Decimal) -> str:

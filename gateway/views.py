@@ -15,6 +15,7 @@ The action name is checked after the signature, which covers it, so a tampered n
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 
 from activities.models import Outcome
+from apikeys.selectors import AuthKey
 from common.client_ip import client_ip
 from common.errors import TooManyAttemptsError
 from gateway import audit, envelope, permissions, replay, throttling
@@ -34,6 +36,10 @@ from gateway.params import parse_body, validate_params
 from gateway.registry import Action, Call, get_action
 
 logger = logging.getLogger(__name__)
+
+# The gateway's clock: Unix seconds, read once per call and passed down (`now`) to every check that needs the
+# time. A module attribute, so tests can set it and check the timestamp window to the second.
+clock: Callable[[], float] = time.time
 
 
 def read_body(request: HttpRequest) -> bytes:
@@ -88,7 +94,7 @@ def _failure(
 
 @csrf_exempt
 def private_action(request: HttpRequest, action: str) -> HttpResponse:
-    now = time.time()
+    now = clock()
     moment = datetime.fromtimestamp(now, UTC)
     ip = client_ip(request)
     quota: throttling.Quota | None = None
@@ -129,13 +135,13 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
         if claim is not None and not isinstance(exc, ReplayError):
             claim.remember_refused()
 
-    key = getattr(request, "gateway_key", None)
-    if key is not None:
+    known: AuthKey | None = getattr(request, "gateway_key", None)
+    if known is not None:
         if authenticated:
-            note_use(key=key, ip=ip, now=moment)
+            note_use(key=known, ip=ip, now=moment)
         if failure is not None or entry is None or not entry.guarded:
             audit.record_call(
-                key=key,
+                key=known,
                 user=call.user_ref() if call is not None else None,
                 action_name=action,
                 action=entry,
@@ -152,7 +158,7 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
 
 @csrf_exempt
 def public_action(request: HttpRequest, action: str) -> HttpResponse:
-    now = time.time()
+    now = clock()
     quota: throttling.Quota | None = None
     try:
         body = read_body(request)
