@@ -74,12 +74,16 @@ INSTALLED_APPS = [
     "trading",
     "apikeys",
     "gateway",
+    "web",  # the customer web app at / (static ES modules on the JSON API)
     "demo",
 ]
 
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the web app, the admin's, Swagger's) from the app itself, in every deployment: no separate
+    # file server or collectstatic step needed behind the proxy.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -264,6 +268,10 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves straight from the apps' static folders (found at start-up), so `collectstatic` is optional;
+# when STATIC_ROOT has been collected it serves that too.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------------
 REST_FRAMEWORK = {
