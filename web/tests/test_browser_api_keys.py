@@ -8,6 +8,7 @@ import time
 
 import pytest
 import requests
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.services import user_create
@@ -15,7 +16,7 @@ from activities.actor import Actor
 from apikeys.models import ApiKey
 from apikeys.services import api_key_issue
 from gateway.signing import sign
-from web.tests.browser import NARROW, Tab, activation_code, totp_code
+from web.tests.browser import Tab, activation_code, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,6 +98,7 @@ def test_2fa_then_a_key_from_creation_to_deletion(tab: Tab, customer, live_serve
     dialog.get_by_label("I have saved my recovery codes").check()
     dialog.get_by_role("button", name="Done").click()
     expect(page.get_by_test_id("codes-left")).to_have_text("10")
+    tab.shot("security")
 
     # Create: name, permissions, whitelist, and a 2FA code (the app's next one: each code works once).
     page = tab.go("/api-keys")
@@ -144,7 +146,6 @@ def test_2fa_then_a_key_from_creation_to_deletion(tab: Tab, customer, live_serve
     row = page.locator(f"tr[data-key='{key_id}']")
     expect(row).to_contain_text("Active")
     expect(row.get_by_role("button", name="Deactivate grid bot")).to_be_visible()
-    tab.shot("api-keys")
 
     # The secret the page showed once is the key's: a signed call with it goes through.
     answer = _signed_call(live_server.url, key_id, api_secret, "get_my_account_status_v3")
@@ -174,29 +175,38 @@ def test_2fa_then_a_key_from_creation_to_deletion(tab: Tab, customer, live_serve
     assert not ApiKey.objects.filter(public_id=key_id).exists()
 
 
-def test_the_keys_page_fits_a_phone_and_every_control_is_labelled(phone: Tab, customer) -> None:  # type: ignore[no-untyped-def]
+def test_the_keys_list_reads_well_wide_and_on_a_phone_and_every_control_is_labelled(
+    tab: Tab, phone: Tab, customer
+) -> None:  # type: ignore[no-untyped-def]
     operator = Actor.operator()
-    api_key_issue(
+    bot = api_key_issue(
         user=customer,
         name="market maker",
-        permissions=["read", "trade"],
+        permissions=["read", "trade", "funds_internal"],
         active=True,
         actor=operator,
+    )
+    ApiKey.objects.filter(pk=bot.key.pk).update(
+        last_used_at=timezone.now(), last_used_ip="203.0.113.7"
     )
     api_key_issue(
         user=customer,
         name="reporting",
         permissions=["read"],
-        ip_whitelist=["203.0.113.7"],
+        ip_whitelist=["203.0.113.7", "198.51.100.0/24"],
         actor=operator,
     )
-    phone.login(EMAIL, PASSWORD)
-    page = phone.go("/api-keys")
-    phone.settled()
-    expect(page.get_by_role("button", name="Deactivate market maker")).to_be_visible()
-    expect(page.get_by_role("button", name="Activate reporting")).to_be_visible()
-    # Nothing sticks out sideways: the table turned into cards.
-    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
-    phone.shot("api-keys-phone", full_page=False)
-    assert phone.unlabelled_controls() == []
-    assert phone.axe_serious() == []
+    for screen, name in ((tab, "api-keys"), (phone, "api-keys-phone")):
+        screen.login(EMAIL, PASSWORD)
+        page = screen.go("/api-keys")
+        screen.settled()
+        market_maker = page.locator(f"tr[data-key='{bot.key.public_id}']")
+        expect(market_maker).to_contain_text("Active")
+        expect(market_maker).to_contain_text("Read, Trade, Funds Internal")
+        expect(market_maker.locator("time")).to_have_count(2)  # last update, last use
+        expect(page.get_by_role("button", name="Activate reporting")).to_be_visible()
+        # Nothing sticks out sideways: on the phone the table turned into cards.
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        screen.shot(name, full_page=False)
+        assert screen.unlabelled_controls() == []
+        assert screen.axe_serious() == []

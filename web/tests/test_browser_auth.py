@@ -136,7 +136,7 @@ def test_password_change_ends_other_sessions_one_can_be_ended_and_logout_leaves(
     tab.settled()
     sessions = page.locator("[data-sessions] tbody tr")
     expect(sessions).to_have_count(3)
-    tab.shot("security")
+    tab.shot("security-sessions")
 
     # End one session from the list: that client is logged out at once.
     sessions.filter(has_not_text="this browser").first.get_by_role("button").click()

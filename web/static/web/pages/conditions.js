@@ -1,6 +1,6 @@
 // Trading conditions: every pair's limits, searchable. The endpoint is public; amounts are decimal strings.
 import { api } from "../api.js";
-import { amount, badge, fill, h, pageHeader, table, time } from "../ui.js";
+import { amount, badge, fill, h, pageHeader, table } from "../ui.js";
 
 const STATUS = { trading: ["Trading", "ok"], halted: ["Halted", "warn"], cancel_only: ["Cancel only", "warn"] };
 
@@ -15,7 +15,7 @@ export async function render(main) {
     count.textContent = `${shown.length} of ${pairs.length} pairs`;
     fill(holder, 
       shown.length
-        ? table("Trading conditions", ["Pair", "Status", "Tick size", "Min amount", "Max amount", "Min value", "Max value", "Lot size", "Fee currency", "Updated"],
+        ? table("Trading conditions", ["Pair", "Status", "Tick size", "Min amount", "Max amount", "Min value", "Max value", "Lot size", "Fee currency"],
           shown.map((pair) => {
             const [label, kind] = STATUS[pair.status] || [pair.status, ""];
             return h("tr", { "data-pair": pair.symbol },
@@ -27,8 +27,7 @@ export async function render(main) {
               h("td", { class: "num" }, `${amount(pair.min_value)} ${pair.quote}`),
               h("td", { class: "num" }, `${amount(pair.max_value)} ${pair.quote}`),
               h("td", { class: "num" }, `${amount(pair.lot_size)} ${pair.base}`),
-              h("td", {}, pair.fee_currency),
-              h("td", {}, time(pair.updated_at)));
+              h("td", {}, pair.fee_currency));
           }))
         : h("p", { class: "empty" }, `No pair matches “${search.value.trim()}”.`),
     );

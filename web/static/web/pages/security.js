@@ -186,8 +186,8 @@ function passwordCard(ctx) {
     h("input", { type: "email", name: "username", autocomplete: "username", value: ctx.user.email, hidden: true, "aria-hidden": "true", tabindex: "-1" }),
     h("div", { class: "grid2" },
       field("Current password", h("input", { name: "current_password", type: "password", autocomplete: "current-password", required: true })),
-      field("New password", h("input", { name: "new_password", type: "password", autocomplete: "new-password", required: true }), "At least 8 characters; not only digits, not a common password.")),
-    code,
+      field("New password", h("input", { name: "new_password", type: "password", autocomplete: "new-password", required: true }), "At least 8 characters; not only digits, not a common password."),
+      code),
     status,
     h("button", { type: "submit", class: "primary" }, "Change password"),
   );
