@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -60,11 +61,20 @@ def test_the_shell_refuses_writes() -> None:
     assert Client().post("/").status_code == 405
 
 
-def test_the_app_files_are_served_as_javascript_modules() -> None:
-    for name in ["app.js", "api.js", "ui.js", "countries.js", "pages/apikeys.js", "app.css"]:
-        response = Client().get(f"/static/web/{name}")
-        assert response.status_code == 200, name
-    assert "javascript" in Client().get("/static/web/app.js")["Content-Type"]
+def test_every_module_the_app_imports_exists() -> None:
+    """Static and dynamic imports alike (`import(…)` of a page): a typo would only show in a browser otherwise."""
+    imports = 0
+    for source in STATIC.rglob("*.js"):
+        text = source.read_text()
+        for target in re.findall(r"""(?:from|import\()\s*["'](\.{1,2}/[^"'#]+)""", text):
+            assert (source.parent / target).resolve().is_file(), f"{source.name} imports {target}"
+            imports += 1
+        for target in re.findall(r"""["'](\./pages/[a-z]+\.js)#""", text):  # app.js's route table
+            assert (source.parent / target).resolve().is_file(), f"{source.name} routes to {target}"
+            imports += 1
+    assert imports >= 20
+    assert finders.find("web/app.js")
+    assert finders.find("web/app.css")
 
 
 def _schema_paths() -> list[re.Pattern[str]]:

@@ -231,3 +231,40 @@ export function fill(node, ...children) {
   node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
   return node;
 }
+
+/**
+ * A dialog holding one form: `fields` is its content; the buttons are Cancel and `submit`. On submit `send(form)`
+ * runs (the button shows it is busy, errors land on the form) and the dialog closes with its result (true for an
+ * empty answer such as a 204). Cancel or Esc resolves with undefined.
+ */
+export function formDialog(title, { fields, submit, send, danger = false, extraActions = [] }) {
+  return openDialog(title, (close) => {
+    const form = h(
+      "form",
+      { novalidate: true },
+      fields,
+      h(
+        "div",
+        { class: "actions end" },
+        extraActions,
+        h("button", { type: "button", onclick: () => close(undefined) }, "Cancel"),
+        h("button", { type: "submit", class: danger ? "danger" : "primary" }, submit),
+      ),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const result = await submitting(form, () => send(form));
+      if (result !== undefined) close(result ?? true);
+    });
+    return form;
+  });
+}
+
+/** The second-factor input every protected action asks for. */
+export function twoFactorField(label = "Authentication code") {
+  return field(
+    label,
+    h("input", { name: "code", autocomplete: "one-time-code", inputmode: "numeric", maxlength: "32", spellcheck: "false", required: true }),
+    "From your authenticator app, or one of your recovery codes.",
+  );
+}

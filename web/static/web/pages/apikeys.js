@@ -9,7 +9,8 @@
 // - Deleting needs a 2FA code.
 import { api } from "../api.js";
 import {
-  badge, copyText, errorBox, field, fill, h, loading, nextId, openDialog, pageHeader, submitting, table, time,
+  badge, copyText, errorBox, field, fill, formDialog, h, loading, nextId, openDialog, pageHeader, table, time,
+  twoFactorField,
 } from "../ui.js";
 
 const PERMISSIONS = [
@@ -96,30 +97,23 @@ async function createKey(ctx, reload) {
     await needTwoFactor(ctx);
     return;
   }
-  const created = await openDialog("New API key", (close) => {
-    const form = h("form", { novalidate: true },
+  const created = await formDialog("New API key", {
+    fields: [
       field("Name", h("input", { name: "name", maxlength: "64", required: true, autocomplete: "off" }), "To tell your keys apart, e.g. “grid bot”."),
       permissionFieldset([]),
       whitelistField([]),
-      field("Authentication code", h("input", { name: "code", autocomplete: "one-time-code", inputmode: "numeric", maxlength: "32", required: true }), "From your authenticator app, or a recovery code."),
-      h("div", { class: "actions end" },
-        h("button", { type: "button", onclick: () => close(null) }, "Cancel"),
-        h("button", { type: "submit", class: "primary" }, "Create key")));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const body = { ...readForm(form), code: form.code.value.trim() };
-      const key = await submitting(form, async () => {
-        try {
-          return await api("POST", "/api/v1/api-keys/", body);
-        } catch (error) {
-          // 2FA was turned off meanwhile (another tab): the same dialog as before, not an error on the form.
-          if (error.code === "2fa_required") return { twoFactorOff: true };
-          throw error;
-        }
-      });
-      if (key) close(key);
-    });
-    return form;
+      twoFactorField(),
+    ],
+    submit: "Create key",
+    send: async (form) => {
+      try {
+        return await api("POST", "/api/v1/api-keys/", { ...readForm(form), code: form.code.value.trim() });
+      } catch (error) {
+        // 2FA was turned off meanwhile (another tab): the same dialog as before, not an error on the form.
+        if (error.code === "2fa_required") return { twoFactorOff: true };
+        throw error;
+      }
+    },
   });
   if (!created) return;
   if (created.twoFactorOff) {
@@ -150,101 +144,72 @@ function showSecret(key) {
 
 async function activate(key, ctx, reload) {
   const requestCode = () => api("POST", `/api/v1/api-keys/${key.key_id}/activation/`);
-  let sendError = null;
+  const sent = h("div", { role: "status" });
   try {
     await requestCode();
+    sent.textContent = `We e-mailed an activation code to ${ctx.user.email}. It works for 10 minutes.`;
   } catch (error) {
-    sendError = error;
+    fill(sent, errorBox(error));
   }
-  const done = await openDialog(`Activate “${key.name}”`, (close) => {
-    const sent = h("p", { role: "status" }, sendError ? "" : `We e-mailed an activation code to ${ctx.user.email}. It works for 10 minutes.`);
-    const form = h("form", { novalidate: true },
+  const resend = h("button", {
+    type: "button",
+    class: "link",
+    onclick: async () => {
+      resend.disabled = true;
+      try {
+        await requestCode();
+        sent.textContent = `We sent a new code to ${ctx.user.email}; the earlier one no longer works.`;
+      } catch (error) {
+        fill(sent, errorBox(error));
+      } finally {
+        resend.disabled = false;
+      }
+    },
+  }, "Send a new code");
+  const done = await formDialog(`Activate “${key.name}”`, {
+    fields: [
       sent,
-      sendError ? errorBox(sendError) : null,
       field("Activation code", h("input", { name: "code", autocomplete: "one-time-code", inputmode: "numeric", maxlength: "32", required: true }), "The 8-digit code from the e-mail."),
-      h("div", { class: "actions end" },
-        h("button", {
-          type: "button",
-          class: "link",
-          onclick: async (event) => {
-            const button = event.currentTarget;
-            button.disabled = true;
-            try {
-              await requestCode();
-              sent.textContent = `We sent a new code to ${ctx.user.email}; the earlier one no longer works.`;
-            } catch (error) {
-              fill(sent, errorBox(error));
-            } finally {
-              button.disabled = false;
-            }
-          },
-        }, "Send a new code"),
-        h("button", { type: "button", onclick: () => close(false) }, "Cancel"),
-        h("button", { type: "submit", class: "primary" }, "Activate")));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const result = await submitting(form, () => api("POST", `/api/v1/api-keys/${key.key_id}/activation/confirm/`, { code: form.code.value.trim() }));
-      if (result) close(true);
-    });
-    return form;
+    ],
+    extraActions: [resend],
+    submit: "Activate",
+    send: (form) => api("POST", `/api/v1/api-keys/${key.key_id}/activation/confirm/`, { code: form.code.value.trim() }),
   });
   if (done) await reload();
 }
 
 async function deactivate(key, ctx, reload) {
-  const done = await openDialog(`Deactivate “${key.name}”?`, (close) => {
-    const form = h("form", { novalidate: true },
-      h("p", {}, "Calls with this key are refused from now on. You can activate it again with a code we e-mail you."),
-      h("div", { class: "actions end" },
-        h("button", { type: "button", onclick: () => close(false) }, "Cancel"),
-        h("button", { type: "submit", class: "primary" }, "Deactivate")));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const result = await submitting(form, () => api("POST", `/api/v1/api-keys/${key.key_id}/deactivate/`));
-      if (result) close(true);
-    });
-    return form;
+  const done = await formDialog(`Deactivate “${key.name}”?`, {
+    fields: h("p", {}, "Calls with this key are refused from now on. You can activate it again with a code we e-mail you."),
+    submit: "Deactivate",
+    send: () => api("POST", `/api/v1/api-keys/${key.key_id}/deactivate/`),
   });
   if (done) await reload();
 }
 
 async function edit(key, ctx, reload) {
-  const done = await openDialog(`Edit “${key.name}”`, (close) => {
-    const form = h("form", { novalidate: true },
-      h("p", { class: "alert warn", id: "edit-warning" }, "Changing the permissions or the IP whitelist deactivates the key at once. You then activate it again with a code we e-mail you. Renaming alone keeps it as it is."),
+  const done = await formDialog(`Edit “${key.name}”`, {
+    fields: [
+      h("p", { class: "alert warn" }, "Changing the permissions or the IP whitelist deactivates the key at once. You then activate it again with a code we e-mail you. Renaming alone keeps it as it is."),
       field("Name", h("input", { name: "name", maxlength: "64", required: true, value: key.name, autocomplete: "off" })),
       permissionFieldset(key.permissions),
       whitelistField(key.ip_whitelist),
-      h("div", { class: "actions end" },
-        h("button", { type: "button", onclick: () => close(false) }, "Cancel"),
-        h("button", { type: "submit", class: "primary" }, "Save changes")));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const result = await submitting(form, () => api("PATCH", `/api/v1/api-keys/${key.key_id}/`, readForm(form)));
-      if (result) close(true);
-    });
-    return form;
+    ],
+    submit: "Save changes",
+    send: (form) => api("PATCH", `/api/v1/api-keys/${key.key_id}/`, readForm(form)),
   });
   if (done) await reload();
 }
 
 async function remove(key, ctx, reload) {
-  const done = await openDialog(`Delete “${key.name}”?`, (close) => {
-    const form = h("form", { novalidate: true },
+  const done = await formDialog(`Delete “${key.name}”?`, {
+    fields: [
       h("p", {}, "The key stops working at once and cannot be brought back. Programs using it will be refused."),
-      field("Authentication code", h("input", { name: "code", autocomplete: "one-time-code", inputmode: "numeric", maxlength: "32", required: true }), "From your authenticator app, or a recovery code."),
-      h("div", { class: "actions end" },
-        h("button", { type: "button", onclick: () => close(false) }, "Cancel"),
-        h("button", { type: "submit", class: "danger" }, "Delete key")));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const result = await submitting(form, async () => {
-        await api("POST", `/api/v1/api-keys/${key.key_id}/delete/`, { code: form.code.value.trim() });
-        return true;
-      });
-      if (result) close(true);
-    });
-    return form;
+      twoFactorField(),
+    ],
+    submit: "Delete key",
+    danger: true,
+    send: (form) => api("POST", `/api/v1/api-keys/${key.key_id}/delete/`, { code: form.code.value.trim() }),
   });
   if (done) await reload();
 }

@@ -1,7 +1,7 @@
 // Log in (with the 2FA step), sign up, confirm the e-mail from the link, and reset a forgotten password.
 import { allauth, api } from "../api.js";
 import { countrySelect } from "../countries.js";
-import { errorBox, field, fill, h, loading, submitting } from "../ui.js";
+import { errorBox, field, fill, h, loading, submitting, twoFactorField } from "../ui.js";
 
 const VIEWS = { login, signup, verify, "reset-request": resetRequest, reset };
 
@@ -19,14 +19,9 @@ function safeNext(next) {
 }
 
 function login(main, ctx) {
-  const code = h("input", {
-    name: "code",
-    autocomplete: "one-time-code",
-    inputmode: "text",
-    maxlength: "32",
-    spellcheck: "false",
-  });
-  const codeField = field("Authentication code", code, "The 6-digit code from your authenticator app, or one of your recovery codes.");
+  const codeField = twoFactorField();
+  const code = codeField.querySelector("input");
+  code.required = false;
   codeField.hidden = true;
   const form = h(
     "form",

@@ -2,7 +2,8 @@
 // password change and sessions.
 import { api } from "../api.js";
 import {
-  badge, copyText, downloadText, errorBox, field, fill, h, loading, openDialog, pageHeader, submitting, table, time,
+  badge, copyText, downloadText, errorBox, field, fill, formDialog, h, loading, openDialog, pageHeader, submitting,
+  table, time, twoFactorField,
 } from "../ui.js";
 
 export async function render(main, ctx) {
@@ -21,8 +22,8 @@ export async function render(main, ctx) {
   await Promise.all([refresh(), renderSessions(sessions, ctx)]);
 }
 
-function codeInput(name = "code") {
-  return h("input", { name, autocomplete: "one-time-code", inputmode: "numeric", maxlength: "32", spellcheck: "false", required: true });
+function codeInput() {
+  return h("input", { name: "code", autocomplete: "one-time-code", inputmode: "numeric", maxlength: "32", spellcheck: "false", required: true });
 }
 
 /** The secret inside an otpauth:// URI, grouped by four for typing it into an app by hand. */
@@ -112,23 +113,12 @@ function showRecoveryCodes(codes) {
   }, { dismissable: false });
 }
 
-function codeDialog(title, intro, submitLabel, call, { danger = false } = {}) {
-  return openDialog(title, (close) => {
-    const form = h(
-      "form",
-      { novalidate: true },
-      h("p", {}, intro),
-      field("Authentication code", codeInput(), "From your authenticator app, or a recovery code."),
-      h("div", { class: "actions end" },
-        h("button", { type: "button", onclick: () => close(null) }, "Cancel"),
-        h("button", { type: "submit", class: danger ? "danger" : "primary" }, submitLabel)),
-    );
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const result = await submitting(form, () => call(form.code.value.trim()));
-      if (result !== undefined) close(result ?? true);
-    });
-    return form;
+function codeDialog(title, intro, submit, call, { danger = false } = {}) {
+  return formDialog(title, {
+    fields: [h("p", {}, intro), twoFactorField()],
+    submit,
+    danger,
+    send: (form) => call(form.code.value.trim()),
   });
 }
 
@@ -176,7 +166,7 @@ async function renderRecovery(card, status, refresh) {
 
 function passwordCard(ctx) {
   const status = h("p", { class: "notice", role: "status", hidden: true });
-  const code = field("Authentication code", codeInput(), "From your authenticator app, or a recovery code.");
+  const code = twoFactorField();
   code.hidden = !ctx.user.two_factor_enabled;
   code.querySelector("input").required = false;
   const form = h(
