@@ -126,8 +126,6 @@ document.getElementById("logout").addEventListener("click", async (event) => {
   navigate("/login", { replace: true });
 });
 
-export const session = state;
-
 loadUser()
   .then(route)
   .catch((error) => fill(main, h("h1", {}, "Exchange"), errorBox(error)));

@@ -11,7 +11,7 @@ const CAPABILITIES = {
   transfer_wallet: "Move funds between the wallet and sub-accounts",
 };
 
-export async function render(main, ctx) {
+export async function render(main, ctx, { saved = false } = {}) {
   const user = await api("GET", "/api/v1/profile/");
   const editable = user.verification_level === "none";
   const row = (label, value) => h("div", { class: "row" }, h("dt", {}, label), h("dd", {}, value));
@@ -38,13 +38,13 @@ export async function render(main, ctx) {
     h("section", { class: "card" }, h("h2", {}, "Account"), details),
     h("section", { class: "card" }, h("h2", {}, "Your level allows"), allowed,
       user.verification_level === "advanced" ? null : h("p", { class: "muted small" }, "Higher levels come with identity verification; support raises your level once it is done.")),
-    editable ? editForm(user, ctx) : h("section", { class: "card" }, h("h2", {}, "Change your details"),
+    editable ? editForm(main, user, ctx, saved) : h("section", { class: "card" }, h("h2", {}, "Change your details"),
       h("p", { class: "muted" }, "Your identity is verified, so your name and country are locked. Contact support to change them.")),
   );
 }
 
-function editForm(user, ctx) {
-  const status = h("p", { class: "notice", role: "status", hidden: true });
+function editForm(main, user, ctx, saved) {
+  const status = h("p", { class: "notice", role: "status", hidden: !saved }, saved ? "Saved." : "");
   const form = h(
     "form",
     { class: "card", novalidate: true },
@@ -59,17 +59,12 @@ function editForm(user, ctx) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     status.hidden = true;
-    const saved = await submitting(form, () =>
+    const done = await submitting(form, () =>
       api("PATCH", "/api/v1/profile/", { full_name: form.full_name.value.trim(), country: form.country.value }),
     );
-    if (!saved) return;
+    if (!done) return;
     await ctx.refreshUser();
-    await render(document.getElementById("main"), ctx);
-    const notice = document.querySelector("#main .card form .notice, #main form .notice");
-    if (notice) {
-      notice.hidden = false;
-      notice.textContent = "Saved.";
-    }
+    await render(main, ctx, { saved: true });
   });
   return form;
 }
