@@ -42,6 +42,7 @@ function login(main, ctx) {
         // 2FA is on: the password was right, the same endpoint now wants `code` too (details.field = "code").
         if (error.code === "2fa_required" && error.details.field === "code" && codeField.hidden) {
           codeField.hidden = false;
+          codeField.before(h("p", { class: "notice", role: "status" }, "Your account uses two-factor authentication."));
           code.focus();
           return null;
         }
