@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test lint format migrate seed bench clean screenshots
+.PHONY: run test lint format migrate seed bench bench-core clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.11 not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -37,9 +37,12 @@ test: $(VENV)/.installed
 screenshots: $(VENV)/.installed
 	WEB_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q web/tests -m browser
 
+## lint: style (ruff), the import map (import-linter, contracts in pyproject.toml), types (mypy)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
@@ -50,6 +53,10 @@ migrate: $(VENV)/.installed
 
 seed: $(VENV)/.installed
 	$(PY) manage.py seed_demo
+
+## bench-core: the pure matching core in one process (no database): commands/s, p50/p99 per command
+bench-core: $(VENV)/.installed
+	$(PY) bench/trading_core.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm
