@@ -9,7 +9,6 @@ amount meets.
 
 import random
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -36,7 +35,7 @@ from trading.core import (
 from trading.models import OPEN_STATUSES, Order
 from trading.models import Trade as TradeRow
 from trading.services import order_cancel
-from trading.tests.core_kit import BTC_USD, D
+from trading.tests.core_kit import BTC_USD, D, trade_key
 from trading.tests.helpers import fund, place
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +46,7 @@ class CoreLedger:
 
     def __init__(self) -> None:
         self.state: dict[int, dict[str, Any]] = {}
-        self.trades: list[tuple[int, int, Decimal, Decimal, Decimal, Decimal, Decimal]] = []
+        self.trades: list[tuple[Any, ...]] = []
 
     def apply(self, result: Result) -> None:
         for event in result.events:
@@ -63,39 +62,13 @@ class CoreLedger:
             elif isinstance(event, OrderRejected):
                 self.state[event.order_id] = {"status": "REJECTED", "hold_remaining": D(0)}
             elif isinstance(event, Trade):
-                self.trades.append(
-                    (
-                        event.maker_order_id,
-                        event.taker_order_id,
-                        event.price,
-                        event.amount,
-                        event.quote_amount,
-                        event.maker_fee,
-                        event.taker_fee,
-                    )
-                )
-                buyer_is_taker = event.taker_side is Side.BUY
-                for order_id, fee, from_hold, is_buyer in (
-                    (
-                        event.taker_order_id,
-                        event.taker_fee,
-                        event.taker_fee_from_hold,
-                        buyer_is_taker,
-                    ),
-                    (
-                        event.maker_order_id,
-                        event.maker_fee,
-                        event.maker_fee_from_hold,
-                        not buyer_is_taker,
-                    ),
-                ):
-                    row = self.state[order_id]
+                self.trades.append(trade_key(event))
+                for side in event.sides():
+                    row = self.state[side.order_id]
                     row["executed_amount"] += event.amount
                     row["executed_quote"] += event.quote_amount
-                    row["fee_amount"] += fee
-                    row["hold_remaining"] -= (
-                        event.quote_amount if is_buyer else event.amount
-                    ) + from_hold
+                    row["fee_amount"] += side.fee
+                    row["hold_remaining"] -= side.from_hold
             elif isinstance(event, OrderFilled):
                 self.state[event.order_id]["status"] = event.status.value
             elif isinstance(event, HoldReleased):
@@ -186,19 +159,7 @@ def test_random_orders_trade_and_end_the_same_in_the_core_and_in_the_engine(
                 order = place(user, side, amount, price, **kwargs).order
             core_place(order)
         # Same trades, and every order in the same state, after every command.
-        trades = [
-            (
-                t.maker_order_id,
-                t.taker_order_id,
-                t.price,
-                t.amount,
-                t.quote_amount,
-                t.maker_fee,
-                t.taker_fee,
-            )
-            for t in TradeRow.objects.order_by("id")
-        ]
-        assert ledger.trades == trades
+        assert ledger.trades == [trade_key(t) for t in TradeRow.objects.order_by("id")]
         for order in Order.objects.all():
             expected = ledger.state[order.pk]
             assert stored(order, expected) == expected, order.pk
