@@ -99,9 +99,13 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def dumps(payload: Any) -> str:
+    """The JSON text of a reply or a push (both doors write numbers and moments the same way)."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
 def _response(payload: dict[str, Any], status: int) -> HttpResponse:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_default)
-    return HttpResponse(body.encode(), status=status, content_type="application/json")
+    return HttpResponse(dumps(payload).encode(), status=status, content_type="application/json")
 
 
 def ok(data: Any) -> HttpResponse:

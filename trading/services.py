@@ -55,7 +55,7 @@ from ledger.locking import BalanceKey, lock_balances
 from ledger.models import MAIN_ACCOUNT, SYSTEM_FEES, Account, AccountKind
 from ledger.services import spot_account_get
 from ledger.settlement import fees_account, hold_increase
-from trading import engine
+from trading import engine, events
 from trading.errors import (
     ClientOrderIdConflictError,
     MainAccountOrderError,
@@ -350,6 +350,7 @@ def _reject(order: Order, *, symbol: str, code: int, reason: str, actor: Actor) 
         details=engine.order_details(order, symbol, reject_code=code, reason=order.reject_reason),
         at=order.created_at,
     )
+    events.order_changed(order, events.REJECTED)
     return PlaceResult(order=order)
 
 
@@ -550,7 +551,11 @@ def _hold(order: Order, balances: Any, currency: str, amount: Decimal) -> bool:
     if amount > 0:
         try:
             hold_increase(
-                balances=balances, account_id=order.account_id, currency_id=currency, amount=amount
+                balances=balances,
+                account_id=order.account_id,
+                currency_id=currency,
+                amount=amount,
+                cause=order,
             )
         except InsufficientFundsError:
             return False
@@ -612,6 +617,8 @@ def _run(
         rested = (order.side, order.price)
     if order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED):
         engine.release_rest(balances=balances, order=order)
+    if outcome.taker_report is not None and order.status == OrderStatus.FILLED:
+        outcome.taker_report.status = OrderStatus.FILLED  # its last fill's report is the final one
     order.updated_at = now
     if new and not plan.steps:
         _insert(order)  # one INSERT for an order that met nobody
@@ -648,6 +655,8 @@ def _run(
     )
     if cancelled_reason:
         _record_cancelled(order, pair.symbol, actor, reason=cancelled_reason, now=now)
+    events.trades_done(outcome.trades, pair)
+    events.book_changed(pair, now=now)
     return outcome
 
 
@@ -669,6 +678,7 @@ def _record_placed(order: Order, symbol: str, actor: Actor) -> None:
         details=details,
         at=order.created_at,
     )
+    events.order_changed(order, events.NEW)
 
 
 def _record_cancelled(
@@ -681,6 +691,7 @@ def _record_cancelled(
         details=engine.order_details(order, symbol, reason=reason),
         at=now,
     )
+    events.order_changed(order, events.CANCELED, reason=reason)
 
 
 # --- stop orders ------------------------------------------------------------------------------------
@@ -743,7 +754,14 @@ def stops_trigger(*, pair_id: int, now: datetime | None = None) -> int:
 
 
 def _remove(
-    orders: list[Order], *, pair: Pair, status: str, reason: str, actor: Actor, now: datetime
+    orders: list[Order],
+    *,
+    pair: Pair,
+    status: str,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    cancel_request_id: str | None = None,
 ) -> None:
     """Cancel or expire open orders of one locked pair: one balance lock call, then the market update."""
     keys = {(o.account_id, o.hold_currency_id) for o in orders if o.hold_currency_id}
@@ -761,8 +779,10 @@ def _remove(
             now=now,
             reason=reason,
             actor=actor,
+            cancel_request_id=cancel_request_id,
         )
     engine.market_update(pair=pair, state=state, now=now, outcome=outcome)
+    events.book_changed(pair, now=now)
 
 
 @transaction.atomic(durable=True)
@@ -771,10 +791,12 @@ def order_cancel(
     user: User,
     order_id: int | None = None,
     client_order_id: str | None = None,
+    cancel_request_id: str | None = None,
     actor: Actor,
     now: datetime | None = None,
 ) -> Order:
     """Cancel one of the user's open orders, by id or by clientOrderId (its open order carrying that id).
+    `cancel_request_id` (the protocol's) is passed on to the order's events.
 
     Releases exactly what the order still holds. Raises `OrderNotFoundError` (unknown, or another user's),
     `OrderFinalError` (already filled, cancelled, expired or rejected), `OrderCancelNotAllowedError` (pair
@@ -798,7 +820,13 @@ def order_cancel(
     if pair.status == PairStatus.HALTED:
         raise OrderCancelNotAllowedError(details={"pair": pair.symbol})
     _remove(
-        [order], pair=pair, status=OrderStatus.CANCELLED, reason="requested", actor=actor, now=now
+        [order],
+        pair=pair,
+        status=OrderStatus.CANCELLED,
+        reason="requested",
+        actor=actor,
+        now=now,
+        cancel_request_id=cancel_request_id,
     )
     return order
 

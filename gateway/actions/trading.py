@@ -8,6 +8,7 @@ protocol says.
 """
 
 import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -137,19 +138,35 @@ def execution_report(result: services.PlaceResult) -> dict[str, Any]:
             {"code": order.reject_code, "reason": order.reject_reason}, separators=(",", ":")
         )
     elif result.trades:
-        last: Trade = result.trades[-1]
-        pair = order.pair
         report["executionType"] = "Trade"
-        report["lastQuantity"] = report["lastAmountCcy1"] = amount_text(
-            last.amount, pair.base.precision
-        )
-        report["lastAmountCcy2"] = amount_text(last.quote_amount, pair.quote.precision)
-        report["lastPrice"] = amount_text(last.price, pair.price_precision)
+        report.update(fill_fields(result.trades[-1], order.pair))
     else:
         report["executionType"] = "New"
     report["executionId"] = f"{ms_timestamp(order.updated_at)}_{order.pk}_{len(result.trades)}"
     report["transactTime"] = iso_ms(order.updated_at)
     return report
+
+
+def fill_fields(trade: Trade, pair: Pair) -> dict[str, Any]:
+    """The fields a `Trade` execution report adds for its fill (`lastQuantity`/`lastPrice`: older names)."""
+    amount = amount_text(trade.amount, pair.base.precision)
+    return {
+        "lastQuantity": amount,
+        "lastAmountCcy1": amount,
+        "lastAmountCcy2": amount_text(trade.quote_amount, pair.quote.precision),
+        "lastPrice": amount_text(trade.price, pair.price_precision),
+    }
+
+
+def trade_row(trade: Trade, pair: Pair) -> dict[str, Any]:
+    """A public trade as `get_trade_history` lists it and `tradeUpdate` pushes it."""
+    return {
+        "tradeId": trade_id(trade),
+        "dateISO": iso_ms(trade.created_at),
+        "side": trade.taker_side,
+        "price": amount_text(trade.price, pair.price_precision),
+        "amount": amount_text(trade.amount, pair.base.precision),
+    }
 
 
 # --- do_my_new_order --------------------------------------------------------------------------------
@@ -266,6 +283,7 @@ def do_cancel_my_order(params: dict[str, Any], call: Call) -> dict[str, Any]:
         user=call.user,
         order_id=params.get("orderId"),
         client_order_id=params.get("clientOrderId"),
+        cancel_request_id=params["cancelRequestId"],
         now=call.now,
         actor=call.actor,
     )
@@ -362,21 +380,22 @@ class OrderBookParams(Params):
 def get_order_book(params: dict[str, Any], call: Call) -> dict[str, Any]:
     pair = _pair(params["pair"])
     book = selectors.order_book(pair=pair, at=call.now)
-    price_places, amount_places = pair.price_precision, pair.base.precision
-
-    def levels(rows: list[tuple[Decimal, Decimal]]) -> list[list[str | None]]:
-        return [
-            [amount_text(price, price_places), amount_text(amount, amount_places)]
-            for price, amount in rows
-        ]
-
     return {
         "timestamp": ms_timestamp(book.at),
         "currency1": pair.base_id,
         "currency2": pair.quote_id,
-        "bids": levels(book.bids),
-        "asks": levels(book.asks),
+        "bids": book_levels(book.bids, pair),
+        "asks": book_levels(book.asks, pair),
     }
+
+
+def book_levels(rows: Iterable[tuple[Decimal, Decimal]], pair: Pair) -> list[list[str | None]]:
+    """Book levels as `[price, amount]` strings at the pair's precisions (zero amount: a removed level)."""
+    price_places, amount_places = pair.price_precision, pair.base.precision
+    return [
+        [amount_text(price, price_places), amount_text(amount, amount_places)]
+        for price, amount in rows
+    ]
 
 
 class TickerParams(Params):
@@ -483,20 +502,7 @@ def get_trade_history(params: dict[str, Any], call: Call) -> dict[str, Any]:
         to_id=_trade_id_number(params.get("toTradeId"), "toTradeId"),
         limit=size,
     )
-    price, base = pair.price_precision, pair.base.precision
-    return {
-        "pageSize": size,
-        "trades": [
-            {
-                "tradeId": trade_id(trade),
-                "dateISO": iso_ms(trade.created_at),
-                "side": trade.taker_side,
-                "price": amount_text(trade.price, price),
-                "amount": amount_text(trade.amount, base),
-            }
-            for trade in trades
-        ],
-    }
+    return {"pageSize": size, "trades": [trade_row(trade, pair) for trade in trades]}
 
 
 DEFAULT_CANDLES = 100
