@@ -14,7 +14,8 @@ are served one at a time, in order; pushes wait behind the request being served.
                  `GATEWAY_WS_IDLE_S`, key changed -> {"e":"disconnected"}, close 1000; a frame larger than
                  `GATEWAY_WS_MAX_FRAME_BYTES` -> close 1009.
 
-Pushes arrive as channel-layer messages (gateway/push.py): `push.frame` (written as is), `push.book` (ordered by
+Pushes arrive as channel-layer messages (gateway/push.py; market data through the process's relay):
+`push.frame` (written as is), `push.book` (ordered by
 `seq` per pair: an increment at or below the subscription's snapshot is dropped, one ahead of a missing one waits
 up to `GATEWAY_WS_GAP_WAIT_S` for it), `push.close`.
 """
@@ -90,6 +91,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         self.books: dict[str, _BookStream] = {}
         self.trade_ids: dict[str, str] = {}
         self.groups_held: set[str] = set()
+        self.relayed_groups: set[str] = set()
         self.closing = False
         self.last_seen = time.monotonic()
         await self.accept()
@@ -105,16 +107,25 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         for group in self.groups_held:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_held.clear()
+        for group in self.relayed_groups:
+            await push.relay().leave(group, self)
+        self.relayed_groups.clear()
 
     async def _join(self, group: str) -> None:
         if group not in self.groups_held:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_held.add(group)
 
-    async def _leave(self, group: str) -> None:
-        if group in self.groups_held:
-            await self.channel_layer.group_discard(group, self.channel_name)
-            self.groups_held.discard(group)
+    async def _follow(self, group: str) -> None:
+        """Market data: through the process's relay (gateway/push.py), not a group membership per socket."""
+        if group not in self.relayed_groups:
+            await push.relay().join(group, self)
+            self.relayed_groups.add(group)
+
+    async def _unfollow(self, group: str) -> None:
+        if group in self.relayed_groups:
+            self.relayed_groups.discard(group)
+            await push.relay().leave(group, self)
 
     async def _close(self) -> None:
         if self.closing:
@@ -306,7 +317,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             return
         symbol = pair.symbol
         if name == "order_book_subscribe":
-            await self._join(push.book_group(symbol))
+            await self._follow(push.book_group(symbol))
             snapshot = await database_sync_to_async(trading_events.book_snapshot)(
                 pair, now=datetime.now(UTC)
             )
@@ -323,14 +334,14 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             await self._ok(name, oid, reply)
         elif name == "order_book_unsubscribe":
             self.books.pop(symbol, None)
-            await self._leave(push.book_group(symbol))
+            await self._unfollow(push.book_group(symbol))
             await self._ok(name, oid, {"pair": symbol})
         elif name == "trade_subscribe":
             req_id = (
                 self.trade_ids.get(symbol) or f"{self.channel_name[-12:]}_{int(time.time() * 1000)}"
             )
             self.trade_ids[symbol] = req_id
-            await self._join(push.trades_group(symbol))
+            await self._follow(push.trades_group(symbol))
             await self._ok(name, oid, {"reqId": req_id})
             trades = await database_sync_to_async(_recent_trades)(pair)
             await self._send(
@@ -342,7 +353,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             )
         else:  # trade_unsubscribe
             req_id = self.trade_ids.pop(symbol, "")
-            await self._leave(push.trades_group(symbol))
+            await self._unfollow(push.trades_group(symbol))
             await self._ok(name, oid, {"reqId": req_id})
 
     def _charge_and_find(self, symbol: Any) -> Pair:
@@ -376,10 +387,18 @@ class GatewayConsumer(AsyncWebsocketConsumer):
 
     async def push_frame(self, message: dict[str, Any]) -> None:
         if not self.closing:
-            await self.send(text_data=message["text"])
+            # Straight to the server (channels' send adds only wrappers): this runs once per socket per push.
+            await self.base_send({"type": "websocket.send", "text": message["text"]})
 
     async def push_close(self, message: dict[str, Any]) -> None:
         await self._close()
+
+    async def relayed(self, message: dict[str, Any]) -> None:
+        """A market-data frame from the process's relay."""
+        if message["type"] == "push.book":
+            await self.push_book(message)
+        else:
+            await self.push_frame(message)
 
     async def push_book(self, message: dict[str, Any]) -> None:
         stream = self.books.get(message["pair"])
@@ -400,7 +419,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         while stream.next_seq in stream.waiting:
             text = stream.waiting.pop(stream.next_seq)
             stream.next_seq += 1
-            await self.send(text_data=text)
+            await self.base_send({"type": "websocket.send", "text": text})
         if not stream.waiting and stream.gap_timer is not None:
             stream.gap_timer.cancel()
             stream.gap_timer = None

@@ -8,6 +8,7 @@ process, writes it out (channels-redis in production, the in-memory layer in the
 Groups (names are what channels allows: ASCII letters, digits, `-_.`):
   * `book.<PAIR>`   `order_book_increment` (carries `seq`, so consumers can order and drop stale ones)
   * `trades.<PAIR>` `tradeUpdate`
+    (these two are joined once per process by its `Relay`, which hands each frame to the local subscribers)
   * `user.<id>`     `executionReport`, `account_update`, `orderCancelReject` of that user, every key
   * `apikey.<id>`   a close: the key was deactivated, edited or deleted
 
@@ -145,6 +146,7 @@ def deliver(event: Any) -> None:
         }
         message = {
             "type": "push.book",
+            "group": book_group(pair.symbol),
             "pair": pair.symbol,
             "seq": event.seq,
             "text": frame("order_book_increment", data),
@@ -152,7 +154,8 @@ def deliver(event: Any) -> None:
         send(book_group(pair.symbol), message)
     elif isinstance(event, trading_events.TradeEvent):
         data = {"pair": event.pair.symbol, **trade_row(event.trade, event.pair)}
-        send(trades_group(event.pair.symbol), push_frame(frame("tradeUpdate", data)))
+        group = trades_group(event.pair.symbol)
+        send(group, {**push_frame(frame("tradeUpdate", data)), "group": group})
     elif isinstance(event, trading_events.OrderEvent):
         text = frame("executionReport", execution_report(event))
         send(user_group(event.order.user_id), push_frame(text))
@@ -246,3 +249,67 @@ def attach(loop: asyncio.AbstractEventLoop) -> None:
 
 def send(group: str, message: dict[str, Any]) -> None:
     _sender.send(group, message)
+
+
+# --- market data fan-out in the process ---------------------------------------------------------------
+
+
+class Relay:
+    """Book and trade streams, fanned out inside the process.
+
+    Hundreds of sockets follow one book: through the channel layer each would get its own copy (a Redis entry
+    or a queue put, a receive and a dispatch per socket: bench/ws.py measured seconds of latency for 500
+    sockets on a loaded machine). Instead the process joins each market-data group once, on one channel of
+    its own, and hands every frame to its local subscribers. Pushes still travel between processes only
+    through the channel layer.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.channel: str | None = None
+        self.subscribers: dict[str, set[Any]] = {}
+        self.ready = asyncio.Lock()
+
+    async def join(self, group: str, consumer: Any) -> None:
+        layer = get_channel_layer()
+        async with self.ready:
+            if self.channel is None:
+                self.channel = await layer.new_channel("relay.")
+                self.loop.create_task(self._pump(self.channel))
+            if group not in self.subscribers:
+                self.subscribers[group] = set()
+                await layer.group_add(group, self.channel)
+        self.subscribers[group].add(consumer)
+
+    async def leave(self, group: str, consumer: Any) -> None:
+        members = self.subscribers.get(group)
+        if members is None:
+            return
+        members.discard(consumer)
+        if not members and self.channel is not None:
+            del self.subscribers[group]
+            await get_channel_layer().group_discard(group, self.channel)
+
+    async def _pump(self, channel: str) -> None:
+        layer = get_channel_layer()
+        while True:
+            message = await layer.receive(channel)
+            for consumer in list(self.subscribers.get(message.get("group", ""), ())):
+                try:
+                    await consumer.relayed(message)
+                except Exception:
+                    logger.exception("push: a socket failed to take a relayed frame")
+
+
+_relays: dict[asyncio.AbstractEventLoop, Relay] = {}
+
+
+def relay() -> Relay:
+    """This event loop's relay (one per server loop)."""
+    loop = asyncio.get_running_loop()
+    found = _relays.get(loop)
+    if found is None:
+        for stale in [other for other in _relays if other.is_closed()]:
+            del _relays[stale]
+        found = _relays[loop] = Relay(loop)
+    return found

@@ -60,7 +60,7 @@ def asgi_server() -> Iterator[LiveAsgi]:
         port=port,
         log_level="warning",
         lifespan="off",
-        ws="websockets-sansio",
+        ws="websockets",
     )
     server = uvicorn.Server(config)
 

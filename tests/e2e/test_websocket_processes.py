@@ -41,7 +41,7 @@ def _start(port: int) -> subprocess.Popen[bytes]:
         "--port",
         str(port),
         "--ws",
-        "websockets-sansio",
+        "websockets",
         "--no-access-log",
         "--log-level",
         "warning",

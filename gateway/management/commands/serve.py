@@ -19,6 +19,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from common import tls
 
+# `websockets` (not `websockets-sansio`): bench/ws.py measured half the server CPU per pushed frame with it.
+SERVER_OPTIONS: dict[str, Any] = {"lifespan": "off", "ws": "websockets"}
+
 
 class Command(BaseCommand):
     help = "Serve HTTP + WebSocket with uvicorn (and HTTPS + WSS with --tls-port)."
@@ -40,7 +43,7 @@ class Command(BaseCommand):
 
         app: Any = ASGIStaticFilesHandler(application) if settings.DEBUG else application
         host = options["host"]
-        configs = [uvicorn.Config(app, host=host, port=options["port"], lifespan="off")]
+        configs = [uvicorn.Config(app, host=host, port=options["port"], **SERVER_OPTIONS)]
         lines = [
             f"HTTP   http://{host}:{options['port']}/",
             f"WS     ws://{host}:{options['port']}/api/spot/ws-public and /api/spot/ws",
@@ -52,7 +55,7 @@ class Command(BaseCommand):
                     app,
                     host=host,
                     port=options["tls_port"],
-                    lifespan="off",
+                    **SERVER_OPTIONS,
                     ssl_certfile=str(files.cert),
                     ssl_keyfile=str(files.key),
                 )
