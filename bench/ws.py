@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -113,8 +114,8 @@ def maker_main(pair: str, seconds: float, out: str) -> None:
 
 
 async def _clients(
-    url: str, pair: str, sockets: int, seconds: float, server_pid: int
-) -> dict[str, float]:
+    url: str, pair: str, sockets: int, seconds: float, server_pid: int, start_maker: Any
+) -> dict[str, Any]:
     from websockets.asyncio.client import connect
 
     rss_before = _rss_kib(server_pid)
@@ -126,12 +127,16 @@ async def _clients(
     await asyncio.sleep(1)
     rss_idle = _rss_kib(server_pid)
     received: list[list[tuple[int, float]]] = [[] for _ in conns]
+    subscribed = [asyncio.Event() for _ in conns]
+    t_subscribe = time.time()
 
     async def subscribe(index: int) -> None:
         conn = conns[index]
         await conn.send(
             json.dumps({"e": "order_book_subscribe", "data": {"pair": pair}, "oid": f"{index}_s"})
         )
+        await conn.recv()  # the snapshot
+        subscribed[index].set()
         while True:
             raw = await conn.recv()
             now = time.time()
@@ -139,7 +144,9 @@ async def _clients(
                 received[index].append((json.loads(raw)["data"]["seqId"], now))
 
     tasks = [asyncio.create_task(subscribe(i)) for i in range(len(conns))]
-    await asyncio.sleep(2)
+    await asyncio.wait_for(asyncio.gather(*(event.wait() for event in subscribed)), 120)
+    subscribe_s = time.time() - t_subscribe
+    start_maker()
     cpu_start, t_start = _cpu_seconds(server_pid), time.time()
     await asyncio.sleep(seconds)
     cpu_used, elapsed = _cpu_seconds(server_pid) - cpu_start, time.time() - t_start
@@ -150,6 +157,7 @@ async def _clients(
         await conn.close()
     in_window = [(seq, at) for frames in received for seq, at in frames if at >= t_start]
     return {
+        "subscribe_s": subscribe_s,
         "idle_kib_per_socket": (rss_idle - rss_before) / max(1, sockets),
         "cpu_used": cpu_used,
         "elapsed": elapsed,
@@ -193,21 +201,18 @@ def main() -> None:
     try:
         wait_for(args.port, server)
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
-            maker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.ws",
-                    "--maker",
-                    args.pair,
-                    str(args.seconds + 6),
-                    out.name,
-                ],
-                env=env,
-                cwd=ROOT,
-            )
+            makers: list[subprocess.Popen[bytes]] = []
+
+            def start_maker() -> None:
+                command = [sys.executable, "-m", "bench.ws", "--maker", args.pair]
+                command += [str(args.seconds), out.name]
+                makers.append(subprocess.Popen(command, env=env, cwd=ROOT))
+
             url = f"ws://127.0.0.1:{args.port}/api/spot/ws-public"
-            result = asyncio.run(_clients(url, args.pair, args.sockets, args.seconds, server.pid))
+            result = asyncio.run(
+                _clients(url, args.pair, args.sockets, args.seconds + 3, server.pid, start_maker)
+            )
+            maker = makers[0]
             maker.wait(args.seconds + 120)
             commits = {int(seq): at for seq, at in json.loads(Path(out.name).read_text()).items()}
     finally:
@@ -231,6 +236,7 @@ def main() -> None:
     print(f"push_latency_max_ms: {latencies[-1] if latencies else 0:.1f}")
     print(f"messages_per_s: {frames / result['elapsed']:.0f}")
     print(f"server_cpu_us_per_message: {result['cpu_used'] / max(1.0, frames) * 1e6:.0f}")
+    print(f"subscribe_500_s: {result['subscribe_s']:.1f}".replace("500", str(args.sockets)))
     print(f"memory_per_idle_socket_kib: {result['idle_kib_per_socket']:.1f}")
 
 

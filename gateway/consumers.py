@@ -3,7 +3,8 @@
 One consumer per socket, on raw text frames (numbers are parsed as REST parses them: `gateway.params`). Frames
 are served one at a time, in order; pushes wait behind the request being served.
 
-    open:        accept -> {"e":"connected"}
+    open:        accept -> {"e":"connected"}; on the private socket a logged-in session (the frontend's
+                 cookie) also gets that user's pushes
     ping:        {"e":"pong"} (free; `oid` echoed when sent)
     auth:        (private socket) key known -> active -> 20 s window -> hex signature -> IP whitelist; one
                  activity row per outcome; failure -> error reply, disconnected, close
@@ -96,6 +97,11 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         self.last_seen = time.monotonic()
         await self.accept()
         await self.send(text_data=CONNECTED)
+        user = self.scope.get("user")
+        if self.private and user is not None and user.is_authenticated:
+            # The frontend's own socket: its session cookie brings the user's order and balance pushes
+            # (requests still need a signed `auth`, as any other client's).
+            await self._join(push.user_group(user.pk))
         self.idle_task = asyncio.get_running_loop().create_task(self._idle_watch())
 
     async def disconnect(self, code: int) -> None:

@@ -22,6 +22,7 @@ from apikeys.services import api_key_deactivate
 from apikeys.tests.factories import issue_key
 from ledger.services import account_create, transfer_from_wallet, wallet_credit
 from tests.e2e.asgi_server import LiveAsgi, asgi_server
+from trading.services import order_place
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -486,3 +487,36 @@ def test_rate_limit_is_pooled_with_rest_and_closes_the_socket(server, settings):
     refused = sock.call("get_my_wallet_balance")  # 15 > 12
     assert refused["data"] == {"error": "API rate limit reached"}
     assert sock.closed_after() == [{"e": "disconnected"}]
+
+
+def test_the_frontends_session_gets_its_users_pushes_on_the_private_socket(server, client):
+    user, _, _ = _trader("web@example.com")
+    client.force_login(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    sock = Socket(
+        connect(
+            f"{server.ws}/ws", open_timeout=WAIT, proxy=None, additional_headers={"Cookie": cookie}
+        )
+    )
+    sock.pushes = []
+    assert sock.recv() == {"e": "connected"}
+    anonymous = _open(server, "ws")
+
+    order_place(
+        user=user,
+        account="bot",
+        pair=PAIR,
+        side="BUY",
+        order_type="Limit",
+        amount=Decimal("0.01"),
+        price=Decimal("1000"),
+        client_order_id="web-1",
+        actor=Actor.system(),
+    )
+    sock.wait_pushes(2)
+    assert [(f["e"], f["data"].get("clientOrderId")) for f in sock.pushes] == [
+        ("account_update", None),
+        ("executionReport", "web-1"),
+    ]
+    anonymous.send('{"e": "ping"}')
+    assert anonymous.recv() == {"e": "pong"}  # the first frame after connected: no push of the user's
