@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test lint format migrate seed bench bench-ws clean
+.PHONY: run test lint format migrate seed bench bench-core bench-ws clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.11 not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -43,6 +43,10 @@ migrate: $(VENV)/.installed
 
 seed: $(VENV)/.installed
 	$(PY) manage.py seed_demo
+
+## bench-core: the pure matching core in one process (no database): commands/s, p50/p99 per command
+bench-core: $(VENV)/.installed
+	$(PY) bench/trading_core.py
 
 ## bench-ws: 500 sockets on one book while the market maker trades (bounded: BENCH_WS_SECONDS, default 20)
 bench-ws: $(VENV)/.installed

@@ -66,3 +66,8 @@ def format_amount(value: Decimal | None, places: int | None = None) -> str | Non
     if places is not None:
         value = quantize_down(value, places)
     return format(value, "f")
+
+
+def plain_amount(value: Decimal) -> str:
+    """The shortest fixed-point string (no trailing zeros, never exponent notation): for activity details."""
+    return format(value.normalize(), "f")

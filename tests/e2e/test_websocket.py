@@ -519,4 +519,6 @@ def test_the_frontends_session_gets_its_users_pushes_on_the_private_socket(serve
         ("executionReport", "web-1"),
     ]
     anonymous.send('{"e": "ping"}')
-    assert anonymous.recv() == {"e": "pong"}  # the first frame after connected: no push of the user's
+    assert anonymous.recv() == {
+        "e": "pong"
+    }  # the first frame after connected: no push of the user's

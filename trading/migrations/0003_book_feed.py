@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('conditions', '0001_initial'),
-        ('trading', '0001_initial'),
+        ('trading', '0002_alter_order_options'),
     ]
 
     operations = [
