@@ -1,5 +1,7 @@
 """OpenAPI pieces shared by every frontend endpoint: the error envelope, documented once."""
 
+from typing import Literal
+
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -37,7 +39,9 @@ class AutoSchema(openapi.AutoSchema):
     `InputSerializer` would claim the same component name and overwrite the others in the schema.
     """
 
-    def get_serializer_name(self, serializer: serializers.BaseSerializer, direction: str) -> str:
+    def get_serializer_name(
+        self, serializer: serializers.BaseSerializer, direction: Literal["request", "response"]
+    ) -> str:
         qualname = type(serializer).__qualname__
         if "." in qualname and "<locals>" not in qualname:
             return qualname.replace(".", "")

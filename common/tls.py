@@ -90,7 +90,8 @@ def ensure(directory: Path, *, now: dt.datetime | None = None) -> Files:
         files.cert.unlink(missing_ok=True)
     if _valid(files.cert, now) and files.key.exists():
         return files
-    ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+    signing_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+    assert isinstance(signing_key, ec.EllipticCurvePrivateKey)
     ca_cert = x509.load_pem_x509_certificate(files.ca.read_bytes())
     key = ec.generate_private_key(ec.SECP256R1())
     names = [
@@ -109,7 +110,7 @@ def ensure(directory: Path, *, now: dt.datetime | None = None) -> Files:
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+        .sign(signing_key, hashes.SHA256())
     )
     _write_key(files.key, key)
     files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import TextIO
 
+from django.core.management.base import OutputWrapper
+
 from accounts.models import User, VerificationLevel
 from accounts.services import user_create
 from activities.actor import Actor
@@ -187,7 +189,7 @@ def run(
     interval: float,
     trade_probability: float,
     rng: random.Random,
-    stdout: TextIO,
+    stdout: TextIO | OutputWrapper,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Move the market for `iterations` rounds (0 = until interrupted). Returns the number of trades made."""

@@ -41,7 +41,7 @@ from common.errors import DomainError
 from conditions.models import Pair
 from conditions.selectors import pair_get
 from gateway import audit, envelope, permissions, pipeline, push, signing, throttling
-from gateway.actions.trading import book_levels, trade_row
+from gateway.actions.market_data import book_levels, trade_row
 from gateway.authentication import note_use
 from gateway.errors import GatewayError, RateLimitedError
 from gateway.params import parse_body

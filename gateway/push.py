@@ -29,8 +29,9 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from apikeys.events import KeyChanged
 from conditions.selectors import currency_get
 from gateway import envelope
-from gateway.actions.trading import amount_text, book_levels, fill_fields, order_row, trade_row
-from gateway.params import iso_ms
+from gateway.actions.market_data import book_levels, trade_row
+from gateway.actions.orders import fill_fields, order_row
+from gateway.wire import iso_ms, padded
 from ledger.events import BalanceEvent
 from ledger.models import Account
 from trading import events as trading_events
@@ -97,15 +98,15 @@ def account_update(event: BalanceEvent) -> tuple[int, dict[str, Any]] | None:
     """The owner and the `account_update` of one changed balance; None for system accounts."""
     balance = event.balance
     account = Account.objects.select_related("user").filter(pk=balance.account_id).first()
-    if account is None or account.user_id is None:
+    if account is None or account.user is None:
         return None
     places = currency_get(code=balance.currency_id).precision
-    return account.user_id, {
+    return account.user.pk, {
         "clientId": account.user.public_id,
         "accountId": account.name,
         "currency": balance.currency_id,
-        "balance": amount_text(balance.total - balance.on_hold, places),
-        "onHoldBalance": amount_text(balance.on_hold, places),
+        "balance": padded(balance.total - balance.on_hold, places),
+        "onHoldBalance": padded(balance.on_hold, places),
         "timestamp": int(time.time() * 1000),
         "action": event.action,
         "id": event.cause_id,

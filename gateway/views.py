@@ -14,6 +14,7 @@ Everything after the IP whitelist is `gateway/pipeline.py`, shared with the WebS
 """
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -22,11 +23,16 @@ from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 
+from apikeys.selectors import AuthKey
 from common.client_ip import client_ip
 from gateway import envelope, permissions, pipeline, throttling
 from gateway.authentication import SIGNATURE_HEADER, authenticate, note_use
 from gateway.errors import BadRequestError, BodyTooLargeError, GatewayError
 from gateway.params import parse_body
+
+# The gateway's clock: Unix seconds, read once per call and passed down (`now`) to every check that needs the
+# time. A module attribute, so tests can set it and check the timestamp window to the second.
+clock: Callable[[], float] = time.time
 
 
 def read_body(request: HttpRequest) -> bytes:
@@ -67,7 +73,7 @@ def _answer(served: pipeline.Served) -> HttpResponse:
 
 @csrf_exempt
 def private_action(request: HttpRequest, action: str) -> HttpResponse:
-    now = time.time()
+    now = clock()
     moment = datetime.fromtimestamp(now, UTC)
     ip = client_ip(request)
     try:
@@ -88,15 +94,15 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
     except Exception as exc:  # noqa: BLE001
         served = pipeline.Served(failure=envelope.translate(exc), quota=getattr(exc, "quota", None))
 
-    key = getattr(request, "gateway_key", None)
-    if key is not None:
-        pipeline.record_private(key=key, action_name=action, served=served, ip=ip, moment=moment)
+    known: AuthKey | None = getattr(request, "gateway_key", None)
+    if known is not None:
+        pipeline.record_private(key=known, action_name=action, served=served, ip=ip, moment=moment)
     return _answer(served)
 
 
 @csrf_exempt
 def public_action(request: HttpRequest, action: str) -> HttpResponse:
-    now = time.time()
+    now = clock()
     try:
         body = read_body(request)
         served = pipeline.run_public(

@@ -1,9 +1,10 @@
-"""Serve HTTP and the WebSockets from one process (the embedded mode of `make run`): uvicorn on
-`config.asgi.application`, on 127.0.0.1:<port>, and with `--tls-port` also HTTPS/WSS there with a certificate
-from a local CA (common/tls.py, files in `.tls/`).
+"""Serve HTTP and the WebSockets from one process (the embedded mode of `make run`; the demo app exists only
+with DEBUG on): uvicorn on `config.asgi:application`, on 127.0.0.1:<port>, and with `--tls-port` also
+HTTPS/WSS there with a certificate from a local CA (common/tls.py, files in `.tls/`).
 
 One process, so the in-memory channel layer reaches every socket; `--market-maker` runs the demo market maker
-in a thread of it for the same reason (its order events are pushed to the sockets).
+in a thread of it for the same reason (its order events are pushed to the sockets). Production runs
+gunicorn (HTTP) and uvicorn (the `ws` service) instead.
 """
 
 import asyncio
@@ -13,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from django.conf import settings
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.management.base import BaseCommand, CommandParser
 
 from common import tls
@@ -39,9 +38,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from config.asgi import application
-
-        app: Any = ASGIStaticFilesHandler(application) if settings.DEBUG else application
+        # By name: uvicorn imports it (the demo app imports no door).
+        app = "config.asgi:application"
         host = options["host"]
         configs = [uvicorn.Config(app, host=host, port=options["port"], **SERVER_OPTIONS)]
         lines = [

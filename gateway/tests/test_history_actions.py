@@ -7,13 +7,12 @@ import pytest
 
 from activities.actor import Actor
 from ledger.services import transfer_internal, transfer_to_wallet
-from ledger.tests.gateway_helpers import gateway_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def gw(funded_user):  # type: ignore[no-untyped-def]
+def gw(funded_user, signed_client):  # type: ignore[no-untyped-def]
     transfer_internal(
         user=funded_user,
         from_account="sub1",
@@ -30,7 +29,7 @@ def gw(funded_user):  # type: ignore[no-untyped-def]
         client_tx_id="w1",
         actor=Actor.system(),
     )
-    return gateway_for(funded_user)
+    return signed_client(funded_user)
 
 
 def test_transaction_history_rows_are_signed_entries_newest_first(gw):
