@@ -522,3 +522,36 @@ def test_the_frontends_session_gets_its_users_pushes_on_the_private_socket(serve
     assert anonymous.recv() == {
         "e": "pong"
     }  # the first frame after connected: no push of the user's
+
+
+def test_wallet_transfers_over_the_socket_push_account_updates_for_both_accounts(server):
+    user, key, secret = _trader("taker@example.com")
+    wallet_credit(
+        user=user, currency="USDT", amount=Decimal("500"), actor=Actor(ip=None, source=Source.ADMIN)
+    )
+    sock = _private(server, key, secret)
+    deposit = sock.call(
+        "do_deposit_funds_from_wallet",
+        {"clientTxId": "dep-1", "accountId": "bot", "currency": "USDT", "amount": "100"},
+    )
+    assert deposit["ok"] == "ok"
+    sock.wait_pushes(2)
+    updates = {f["data"]["accountId"]: f["data"] for f in sock.pushes}
+    assert set(updates) == {"", "bot"}  # the wallet (main account) and the sub-account
+    assert {u["action"] for u in updates.values()} == {"deposit"}
+    assert {u["id"] for u in updates.values()} == {str(deposit["data"]["transactionId"])}
+    assert Decimal(updates["bot"]["balance"]) == Decimal("100100")
+    assert Decimal(updates[""]["balance"]) == Decimal("400")
+
+    sock.pushes.clear()
+    withdrawal = sock.call(
+        "do_withdrawal_funds_to_wallet",
+        {"clientTxId": "wd-1", "accountId": "bot", "currency": "USDT", "amount": "40"},
+    )
+    assert withdrawal["ok"] == "ok"
+    sock.wait_pushes(2)
+    assert {f["data"]["action"] for f in sock.pushes} == {"withdraw"}
+    assert {f["data"]["accountId"]: Decimal(f["data"]["balance"]) for f in sock.pushes} == {
+        "": Decimal("440"),
+        "bot": Decimal("100060"),
+    }
