@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run test lint format migrate seed bench bench-core bench-ws clean
+.PHONY: run test lint format migrate seed bench bench-core bench-ws clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.11 not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -29,6 +29,10 @@ run: $(VENV)/.installed
 ## test: the whole suite (SQLite by default; DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis)
 test: $(VENV)/.installed
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+## screenshots: the README's pictures of the web app (docs/screenshots/), taken by its browser tests
+screenshots: $(VENV)/.installed
+	WEB_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q web/tests -m browser
 
 ## lint: style (ruff), the import map (import-linter, contracts in pyproject.toml), types (mypy)
 lint: $(VENV)/.installed

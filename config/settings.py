@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "trading",
     "apikeys",
     "gateway",
+    "web",  # the customer web app at / (static ES modules on the JSON API)
 ]
 # Demo data and the demo market maker (`seed_demo`, `market_maker`) exist for the embedded mode only: with DEBUG
 # off the app is not installed, so neither command exists in production.
