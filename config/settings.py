@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "channels",
     "corsheaders",
     "rest_framework",
     "django_filters",
@@ -162,6 +163,23 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Channel layer of the WebSocket pushes (gateway/push.py): Redis shared by every process in production, the
+# in-memory layer (one process) in the embedded mode. The pub/sub layer sends a group message to Redis once and
+# each process fans it out to its own sockets; the list-based core layer makes one Redis entry, and one
+# round trip to receive it, per socket (bench/ws.py measured p50 3.3 s for 500 book subscribers with it).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [env.str("CHANNEL_LAYER_URL", default=REDIS_URL)],
+                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="exch-ws"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 # A request that queues a task (after commit) must not hang on a broker that is away: bounded connects and
@@ -457,6 +475,12 @@ GATEWAY_BAD_SIGNATURES_PER_IP = env.int("GATEWAY_BAD_SIGNATURES_PER_IP", default
 GATEWAY_BAD_SIGNATURE_WINDOW_S = env.int("GATEWAY_BAD_SIGNATURE_WINDOW_S", default=300)
 # Identical refusals (key, action, reason, IP) within this many seconds share one activity row with a count.
 GATEWAY_REFUSAL_AGGREGATE_S = env.int("GATEWAY_REFUSAL_AGGREGATE_S", default=60)
+# WebSocket door (gateway/consumers.py): a socket silent this long is closed (the official client never pings by
+# itself; production tolerated ~60 s); a larger inbound frame closes it with 1009; how long an order-book
+# increment that arrived ahead of a missing one waits for it before the gap is passed on to the client.
+GATEWAY_WS_IDLE_S = env.float("GATEWAY_WS_IDLE_S", default=60.0)
+GATEWAY_WS_MAX_FRAME_BYTES = env.int("GATEWAY_WS_MAX_FRAME_BYTES", default=64 * 1024)
+GATEWAY_WS_GAP_WAIT_S = env.float("GATEWAY_WS_GAP_WAIT_S", default=2.0)
 
 # --- Trading conditions and fees (conditions/, fees/) -----------------------------------------------
 # The flat fee (percent; "0.25" = 0.25 %) charged while no default fee schedule exists.
@@ -482,3 +506,7 @@ TRADING_CLIENT_ORDER_ID_TTL_S = env.int("TRADING_CLIENT_ORDER_ID_TTL_S", default
 TRADING_CLIENT_TIMESTAMP_WINDOW_S = env.int("TRADING_CLIENT_TIMESTAMP_WINDOW_S", default=30)
 # How often the beat task expires due GTD orders and triggers pending stop orders.
 TRADING_EXPIRY_INTERVAL_S = env.float("TRADING_EXPIRY_INTERVAL_S", default=5.0)
+
+# Order book levels per side in the WebSocket book feed (trading/events.py); 0 = the whole book, as
+# get_order_book answers.
+TRADING_BOOK_FEED_DEPTH = env.int("TRADING_BOOK_FEED_DEPTH", default=0)

@@ -7,7 +7,7 @@ from common.money import convert_sqlite_amounts
 
 
 class Migration(migrations.Migration):
-    dependencies = [("trading", "0002_alter_order_options")]
+    dependencies = [("trading", "0003_book_feed")]
 
     operations = [
         migrations.RunPython(
