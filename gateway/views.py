@@ -100,7 +100,9 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
         )
     # Every error leaves in the envelope; translate() logs the unexpected ones.
     except Exception as exc:  # noqa: BLE001
-        served = pipeline.Served(failure=envelope.translate(exc), quota=getattr(exc, "quota", None))
+        served = pipeline.Served(
+            failure=envelope.translate(exc), error=exc, quota=getattr(exc, "quota", None)
+        )
 
     known: AuthKey | None = getattr(request, "gateway_key", None)
     if known is not None:
