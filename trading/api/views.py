@@ -32,6 +32,8 @@ from trading.models import OrderType, Side, TimeInForce, Trade
 
 
 class OrdersApi(APIView):
+    pagination_class = NewestFirstCursorPagination
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(
             choices=["open", "closed"], default="open", help_text="open, or closed (final states)."
@@ -78,7 +80,7 @@ class OrdersApi(APIView):
             pair=filters.validated_data.get("pair"),
             accounts=None if account is None else [account],
         )
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(OrderOutputSerializer(page, many=True).data)
 
@@ -123,6 +125,8 @@ class OrderCancelApi(APIView):
 
 
 class MyTradesApi(APIView):
+    pagination_class = NewestFirstCursorPagination
+
     class FilterSerializer(serializers.Serializer):
         pair = serializers.CharField(max_length=21, required=False)
 
@@ -136,7 +140,7 @@ class MyTradesApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         rows = selectors.my_trade_list(user=request.user, pair=filters.validated_data.get("pair"))
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         mine = [_my_side(trade, request.user.pk) for trade in page]
         return paginator.get_paginated_response(TradeOutputSerializer(mine, many=True).data)
