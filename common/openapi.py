@@ -141,7 +141,13 @@ EXAMPLES: dict[str, Any] = {
 
 
 def postprocess_examples(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
-    """Give decimal and well-known properties a realistic example unless a view already set one."""
+    """Give decimal and well-known properties, and path parameters, a realistic example unless one is set."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                name = parameter["name"]
+                if parameter["in"] == "path" and name in EXAMPLES and "example" not in parameter:
+                    parameter["example"] = EXAMPLES[name]
     for schema in result.get("components", {}).get("schemas", {}).values():
         for name, prop in schema.get("properties", {}).items():
             if "example" in prop or "$ref" in prop or name not in EXAMPLES:

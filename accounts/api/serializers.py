@@ -5,7 +5,7 @@ from accounts.models import User
 
 
 class ProfileOutputSerializer(serializers.ModelSerializer):
-    country = CountryField(country_dict=False)
+    country = CountryField(country_dict=False, allow_blank=True)
     two_factor_enabled = serializers.SerializerMethodField()
 
     class Meta:

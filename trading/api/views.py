@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -89,6 +89,22 @@ class OrdersApi(APIView):
         summary="Place an order (201; a refused order comes back with status REJECTED and its reason)",
         request=InputSerializer,
         responses={201: OrderOutputSerializer, 200: OrderOutputSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample(
+                "A resting limit buy",
+                request_only=True,
+                value={
+                    "account": "bot1",
+                    "pair": "BTC-USD",
+                    "side": "BUY",
+                    "order_type": "Limit",
+                    "amount": "0.001",
+                    "price": "90000",
+                    "time_in_force": "GTC",
+                    "client_order_id": "my-order-0001",
+                },
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
