@@ -20,4 +20,6 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("TRADING_EXPIRY_INTERVAL_S", "5")),
     },
     "trading-stops-trigger": {"task": "trading.stops_trigger_task", "schedule": 30.0},
+    # Retention of system-generated activity rows (ACTIVITIES_SYSTEM_RETENTION_DAYS).
+    "activities-prune": {"task": "activities.activities_prune_task", "schedule": 3600.0},
 }

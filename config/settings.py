@@ -162,6 +162,9 @@ LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
 TOTP_FAILURES_PER_USER = env.int("TOTP_FAILURES_PER_USER", default=5)
 TOTP_FAILURES_PER_IP = env.int("TOTP_FAILURES_PER_IP", default=20)
 AUTH_FAILURE_WINDOW_S = env.int("AUTH_FAILURE_WINDOW_S", default=900)
+# Activity rows the system writes (source=system: fills on the resting side, expiries, the demo market maker) are
+# pruned after this many days by `activities_prune` (hourly Celery beat, or by hand); 0 keeps them forever.
+ACTIVITIES_SYSTEM_RETENTION_DAYS = env.int("ACTIVITIES_SYSTEM_RETENTION_DAYS", default=90)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")

@@ -37,7 +37,9 @@ def seed(stdout: TextIO) -> None:
     )
     for code, amount in WALLET.items():
         if code in known and code not in credited:
-            services.wallet_credit(user=user, currency=code, amount=amount, note=NOTE)
+            services.wallet_credit(
+                user=user, currency=code, amount=amount, note=NOTE, source="system"
+            )
     if not Account.objects.filter(user=user, kind=AccountKind.SPOT, name=SUB_ACCOUNT).exists():
         services.account_create(user=user, name=SUB_ACCOUNT, source="system")
     moved = set(

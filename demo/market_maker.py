@@ -14,12 +14,16 @@ import math
 import random
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import TextIO
+
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_create
 from activities.models import Source
+from activities.services import activity_prune
 from common.errors import DomainError
 from conditions.models import Currency, Pair, PairStatus
 from ledger import services as ledger
@@ -63,7 +67,9 @@ def _fund(user: User) -> None:
         places = min(currency.precision, currency.wallet_precision or 0)
         amount = (FUNDS_USD / currency.usd_rate).quantize(Decimal(1).scaleb(-places), ROUND_DOWN)
         if currency.code not in credited:
-            ledger.wallet_credit(user=user, currency=currency.code, amount=amount, note=NOTE)
+            ledger.wallet_credit(
+                user=user, currency=currency.code, amount=amount, note=NOTE, **SYSTEM
+            )
         if f"mm-seed-{currency.code}" not in moved:
             ledger.transfer_from_wallet(
                 user=user,
@@ -189,8 +195,13 @@ def run(
     rng: random.Random,
     stdout: TextIO,
     sleep: Callable[[float], None] = time.sleep,
+    activity_keep: timedelta | None = timedelta(hours=1),
 ) -> int:
-    """Move the market for `iterations` rounds (0 = until interrupted). Returns the number of trades made."""
+    """Move the market for `iterations` rounds (0 = until interrupted). Returns the number of trades made.
+
+    Its own activity rows (source=system, on the two demo users) older than `activity_keep` are pruned after
+    every round, so a long-running demo does not grow the database without bound (None keeps them).
+    """
     maker = _user(MAKER_EMAIL, "Demo Market Maker")
     taker = _user(TAKER_EMAIL, "Demo Noise Trader")
     _fund(maker)
@@ -218,6 +229,8 @@ def run(
                 )
                 trades += len(result.trades)
         done += 1
+        if activity_keep is not None:
+            activity_prune(before=timezone.now() - activity_keep, user_ids=[maker.pk, taker.pk])
         stdout.write(f"round {done}: {len(references)} pairs quoted, {trades} trades so far")
         if iterations == 0 or done < iterations:
             sleep(interval)
