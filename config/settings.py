@@ -4,6 +4,7 @@ Every setting has a default that runs the embedded mode (SQLite, locmem cache, e
 except the secrets that matter in production: with DEBUG off, a missing secret stops start-up.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -12,8 +13,12 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env")
+# The file of settings to read besides the environment: `.env` unless ENV_FILE names another; ENV_FILE="" reads
+# none. `make run` and `make test` set it empty, so a production `.env` (copied from .env.example for
+# docker-compose) never turns the embedded demo or the test suite into a half-configured production site.
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    env.read_env(ENV_FILE)
 
 
 def secret(name: str, *, dev_default: str | None = None) -> str:

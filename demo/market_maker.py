@@ -164,17 +164,19 @@ def seed(stdout: TextIO) -> None:
     taker = _user(TAKER_EMAIL, "Demo Noise Trader")
     _fund(maker)
     _fund(taker)
-    quoted = 0
+    quoted = already = 0
     for pair in _pairs():
         if Order.objects.filter(OPEN, user=maker, pair=pair).exists():
+            already += 1
             continue
         reference = current_reference(pair)
         if reference is not None:
             quote(maker, pair, reference)
             quoted += 1
+    # `make run` starts `manage.py market_maker` itself; say so rather than asking for a second one.
     stdout.write(
-        f"market maker: {quoted} pairs quoted ({LEVELS} levels a side); "
-        "keep the market moving with `python manage.py market_maker`"
+        f"market maker: {quoted} pairs quoted now, {already} already quoted ({LEVELS} levels a side); "
+        "`make run` keeps the market moving in the background (MARKET_MAKER=0 leaves it out)"
     )
 
 
