@@ -5,7 +5,7 @@ rounded toward the exchange (ROUND_UP). On SQLite, DECIMAL is stored as REAL: ke
 (`Decimal`), never in SQL (`F()`, `Sum`), so it stays exact on every backend.
 """
 
-from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal, InvalidOperation
 
 from django.db import models
 
@@ -66,3 +66,24 @@ def format_amount(value: Decimal | None, places: int | None = None) -> str | Non
     if places is not None:
         value = quantize_down(value, places)
     return format(value, "f")
+
+
+def display_amount(value: Decimal, places: int) -> str:
+    """The one display rule for people (admin pages, frontend JSON): exactly `places` decimals (the currency's
+    precision, or the pair's price precision), fixed-point, never exponent notation.
+
+    `display_amount(Decimal("1E-8"), 8) == "0.00000001"`, `display_amount(Decimal("0E-12"), 8) == "0.00000000"`,
+    `display_amount(Decimal("1000000.000000000000"), 2) == "1000000.00"`. Balances never hold more decimals than
+    their currency's precision (the ledger refuses such amounts), so the rounding here (half-even) only ever
+    touches derived figures such as average prices. The gateway keeps the protocol's own formats (gateway/wire.py).
+    """
+    return format(value.quantize(step(places), rounding=ROUND_HALF_EVEN), "f")
+
+
+def plain(value: Decimal) -> str:
+    """A Decimal as people write it: no exponent, no trailing zeros (0.000100000000 -> "0.0001", 0E-12 -> "0").
+    For limits and rates that have no currency of their own, and for editable form inputs."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"

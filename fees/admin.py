@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from common.admin import MoneyTabularInline
 from fees.models import WEEKDAYS, FeeSchedule, FeeTier, PairGroup, PairGroupMembership, weekday_mask
 from fees.services import fee_schedule_changed
 
@@ -50,7 +51,7 @@ class FeeTierInlineFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class FeeTierInline(admin.TabularInline):
+class FeeTierInline(MoneyTabularInline):
     model = FeeTier
     formset = FeeTierInlineFormSet
     extra = 0
