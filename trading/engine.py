@@ -29,7 +29,7 @@ from django.db.models import Q
 
 from activities.models import ActivityType, Source
 from activities.services import record
-from common.money import DECIMAL_PLACES, quantize_down, quantize_up
+from common.money import quantize_down, quantize_up
 from conditions.models import Pair
 from fees.services import volume_record_fills
 from ledger.locking import BalanceKey
@@ -51,8 +51,10 @@ HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
 
-def quote_value(amount: Decimal, price: Decimal) -> Decimal:
-    return quantize_down(amount * price, DECIMAL_PLACES)
+def quote_value(amount: Decimal, price: Decimal, places: int) -> Decimal:
+    """A fill's quote amount, cut to the quote currency's precision: the buyer pays and the seller receives the
+    same amount, and nothing below the currency's precision ever enters a balance (README, "Money")."""
+    return quantize_down(amount * price, places)
 
 
 def fee_for(value: Decimal, rate: Decimal, places: int) -> Decimal:
@@ -159,7 +161,7 @@ def plan_match(*, taker: Order, pair: Pair, now: datetime, state: PairState | No
             amount = min(maker.remaining, left)
         if amount <= 0:
             return plan
-        value = quote_value(amount, price)
+        value = quote_value(amount, price, pair.quote.precision)
         if value <= 0:
             return plan
         plan.steps.append(Step(maker, "fill", amount, value))
@@ -194,7 +196,7 @@ def hold_for(
         else:
             assert order.price is not None
             assert order.amount is not None
-            spend = quantize_up(order.amount * order.price, DECIMAL_PLACES)
+            spend = quantize_up(order.amount * order.price, pair.quote.precision)
         fee = fee_for(spend, rate, fee_places) if fee_in_quote else ZERO
         return pair.quote_id, spend + fee
     assert order.amount is not None
@@ -202,14 +204,14 @@ def hold_for(
     return pair.base_id, order.amount + fee
 
 
-def reserve_after(order: Order, *, plan_cost_left: Decimal) -> Decimal:
+def reserve_after(order: Order, *, plan_cost_left: Decimal, quote_places: int) -> Decimal:
     """What the order must keep on hold for what it has not filled yet (its hold currency, fee excluded)."""
     if order.side == Side.SELL:
         return order.remaining
     if order.order_type == OrderType.MARKET:
         return plan_cost_left
     assert order.price is not None
-    return quantize_up(order.remaining * order.price, DECIMAL_PLACES)
+    return quantize_up(order.remaining * order.price, quote_places)
 
 
 # --- execution --------------------------------------------------------------------------------------
@@ -380,7 +382,9 @@ def execute(
                 fee_currency=fee_ccy,
                 pays_out_fee_currency=pays_out,
                 paid_from_hold=ZERO,
-                reserve=reserve_after(order, plan_cost_left=cost_left),
+                reserve=reserve_after(
+                    order, plan_cost_left=cost_left, quote_places=pair.quote.precision
+                ),
             )
             charged = sum((leg.amount for leg in legs), ZERO)
             order.fee_amount += charged
