@@ -46,14 +46,25 @@ def password() -> str:
 
 @pytest.fixture
 def user(db: None, password: str):  # type: ignore[no-untyped-def]
+    """A customer whose identity is verified (level "verified": may trade and move funds); tests of the levels
+    and of profile edits make their own lower-level users."""
     return user_create(
-        email="trader@example.com", password=password, full_name="Ada Trader", country="GB"
+        email="trader@example.com",
+        password=password,
+        full_name="Ada Trader",
+        country="GB",
+        verification_level="verified",
     )
 
 
 @pytest.fixture
 def other_user(db: None, password: str):  # type: ignore[no-untyped-def]
-    return user_create(email="other@example.com", password=password, full_name="Other Person")
+    return user_create(
+        email="other@example.com",
+        password=password,
+        full_name="Other Person",
+        verification_level="verified",
+    )
 
 
 @pytest.fixture

@@ -46,3 +46,41 @@ class UserExistsError(DomainError):
     code = "user_exists"
     http_status = 409
     default_message = "A user with this email already exists."
+
+
+class EmailNotVerifiedError(DomainError):
+    """The password is right but the address was never confirmed (a fresh link is mailed when allowed)."""
+
+    code = "email_unverified"
+    http_status = 403
+    default_message = (
+        "Confirm your e-mail address first: follow the link in the e-mail we sent you."
+    )
+
+
+class WrongPasswordError(DomainError):
+    code = "invalid_password"
+    http_status = 400
+    default_message = "The current password is not correct."
+
+
+class PasswordRejectedError(DomainError):
+    """The new password fails Django's password validators; `details.new_password` lists why."""
+
+    code = "invalid"
+    http_status = 400
+    default_message = "The new password is not acceptable."
+
+
+class SessionNotFoundError(DomainError):
+    code = "session_not_found"
+    http_status = 404
+    default_message = "No such session."
+
+
+class VerificationRequiredError(DomainError):
+    """The account's verification level is below what the action needs; `details` names both levels."""
+
+    code = "verification_required"
+    http_status = 403
+    default_message = "Your verification level does not allow this."

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from activities.actor import Actor
 from activities.models import Activity, ActivityType, Outcome, Source
 
 # Keys that may carry a secret. `record` refuses them, so a careless caller fails in tests, not in production.
@@ -36,14 +37,12 @@ def record(
     *,
     user: Any,
     action: ActivityType | str,
-    ip: str | None = None,
+    actor: Actor,
     details: Mapping[str, Any] | None = None,
     outcome: Outcome | str = Outcome.OK,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
     at: datetime | None = None,
 ) -> Activity:
-    """Append one activity row for `user`.
+    """Append one activity row for `user`, done by `actor` (its source, client IP and key id go on the row).
 
     Call it inside the transaction of the change it proves (so a rollback takes the row with it), or after the
     work for refusals and reads. `details` is a whitelist of JSON-safe facts; it must never hold a secret, code,
@@ -56,9 +55,9 @@ def record(
         user=user,
         action=action,
         outcome=Outcome(outcome),
-        source=Source(source),
-        ip=ip or None,
-        api_key=api_key,
+        source=Source(actor.source),
+        ip=actor.ip or None,
+        api_key=actor.api_key,
         details=details,
         created_at=at or timezone.now(),
     )

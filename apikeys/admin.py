@@ -2,10 +2,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from activities.models import Source
+from activities.actor import Actor
 from apikeys.models import ApiKey
 from apikeys.services import api_key_deactivate
-from common.client_ip import client_ip
 
 
 @admin.register(ApiKey)
@@ -64,6 +63,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
         count = 0
         for key in queryset:
             if key.is_active:
-                api_key_deactivate(key=key, ip=client_ip(request), source=Source.ADMIN)
+                api_key_deactivate(key=key, actor=Actor.admin(request))
                 count += 1
         self.message_user(request, f"Deactivated {count} API key(s).", messages.SUCCESS)

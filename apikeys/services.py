@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.services import totp_require
-from activities.models import ActivityType, Outcome, Source
+from activities.actor import Actor
+from activities.models import ActivityType, Outcome
 from activities.services import record
 from apikeys import auth_cache, crypto
 from apikeys.errors import (
@@ -86,8 +87,7 @@ def api_key_issue(
     permissions: Iterable[str],
     ip_whitelist: Iterable[str] = (),
     active: bool = False,
-    source: str = Source.WEB,
-    ip: str | None = None,
+    actor: Actor,
     fixed_credentials: tuple[str, str] | None = None,
 ) -> IssuedApiKey:
     """Create a key and its secret, with no 2FA check (the building block of `api_key_create`, the operator
@@ -117,9 +117,7 @@ def api_key_issue(
     record(
         user=user,
         action=ActivityType.APIKEY_CREATED,
-        ip=ip,
-        source=source,
-        api_key=public_id,
+        actor=actor.on_key(public_id),
         details={
             "name": name,
             "permissions": key.permissions,
@@ -139,7 +137,7 @@ def api_key_create(
     permissions: Iterable[str],
     ip_whitelist: Iterable[str],
     totp_code: str,
-    ip: str | None,
+    actor: Actor,
 ) -> IssuedApiKey:
     """The user creates a key (inactive) after a valid TOTP code; the result carries the secret, once.
 
@@ -151,15 +149,14 @@ def api_key_create(
     perms = permissions_normalize(permissions)
     whitelist = whitelist_normalize(ip_whitelist)
     _check_key_limit(user)
-    totp_require(user=user, code=totp_code, ip=ip, purpose="apikey_create")
+    totp_require(user=user, code=totp_code, actor=actor, purpose="apikey_create")
     return api_key_issue(
         user=user,
         name=name,
         permissions=perms,
         ip_whitelist=whitelist,
         active=False,
-        source=Source.WEB,
-        ip=ip,
+        actor=actor,
     )
 
 
@@ -181,9 +178,7 @@ def _activation_context(activation_id: int) -> str:
 
 
 @transaction.atomic(durable=True)
-def api_key_activation_request(
-    *, key: ApiKey, ip: str | None, source: str = Source.WEB
-) -> ApiKeyActivation:
+def api_key_activation_request(*, key: ApiKey, actor: Actor) -> ApiKeyActivation:
     """Email a fresh activation code for an inactive key (earlier codes stop working).
 
     Locks the key. Raises `ApiKeyAlreadyActiveError`. Stores only the code's HMAC; the email leaves after commit
@@ -204,9 +199,7 @@ def api_key_activation_request(
     record(
         user=key.user,
         action=ActivityType.APIKEY_ACTIVATION_REQUESTED,
-        ip=ip,
-        source=source,
-        api_key=key.public_id,
+        actor=actor.on_key(key.public_id),
         details={"name": key.name, "expires_at": activation.expires_at.isoformat()},
     )
     sealed = crypto.seal_text(code, context=_activation_context(activation.pk))
@@ -254,9 +247,7 @@ def api_key_activation_email_send(*, activation_id: int, sealed_code: str) -> bo
 
 
 @transaction.atomic(durable=True)
-def _activation_attempt(
-    *, key: ApiKey, code: str, ip: str | None, source: str
-) -> DomainError | None:
+def _activation_attempt(*, key: ApiKey, code: str, actor: Actor) -> DomainError | None:
     # Returns the refusal instead of raising it, so the attempt counter and the activity row commit with it.
     key = _lock(key)
     now = timezone.now()
@@ -289,10 +280,8 @@ def _activation_attempt(
         record(
             user=key.user,
             action=ActivityType.APIKEY_CODE_FAILED,
-            ip=ip,
-            source=source,
+            actor=actor.on_key(key.public_id),
             outcome=Outcome.REFUSED,
-            api_key=key.public_id,
             details={"purpose": "activation", "reason": error.code},
         )
         return error
@@ -304,18 +293,14 @@ def _activation_attempt(
     record(
         user=key.user,
         action=ActivityType.APIKEY_ACTIVATED,
-        ip=ip,
-        source=source,
-        api_key=key.public_id,
+        actor=actor.on_key(key.public_id),
         details={"name": key.name},
     )
     auth_cache.invalidate_on_commit(key.public_id)
     return None
 
 
-def api_key_activation_confirm(
-    *, key: ApiKey, code: str, ip: str | None, source: str = Source.WEB
-) -> ApiKey:
+def api_key_activation_confirm(*, key: ApiKey, code: str, actor: Actor) -> ApiKey:
     """Activate the key with the emailed code: the latest code only, unexpired, once, within the allowed tries.
 
     Locks the key and its latest challenge. Raises `ApiKeyAlreadyActiveError`, `ActivationNotRequestedError`
@@ -324,7 +309,7 @@ def api_key_activation_confirm(
     `apikey.code_failed` (which stays recorded although the call fails).
     """
     code = "".join((code or "").split())
-    error = _activation_attempt(key=key, code=code, ip=ip, source=source)
+    error = _activation_attempt(key=key, code=code, actor=actor)
     if error is not None:
         raise error
     return ApiKey.objects.get(pk=key.pk)
@@ -333,7 +318,7 @@ def api_key_activation_confirm(
 # --- Deactivation, edit, deletion -------------------------------------------------------------------
 
 
-def _deactivate_locked(key: ApiKey, *, ip: str | None, source: str, reason: str) -> bool:
+def _deactivate_locked(key: ApiKey, *, actor: Actor, reason: str) -> bool:
     """Deactivate a locked key and void pending codes; True (and `apikey.deactivated` recorded) if it was on."""
     _void_open_activations(key, timezone.now())
     if not key.is_active:
@@ -343,9 +328,7 @@ def _deactivate_locked(key: ApiKey, *, ip: str | None, source: str, reason: str)
     record(
         user=key.user,
         action=ActivityType.APIKEY_DEACTIVATED,
-        ip=ip,
-        source=source,
-        api_key=key.public_id,
+        actor=actor.on_key(key.public_id),
         details={"name": key.name, "reason": reason},
     )
     auth_cache.invalidate_on_commit(key.public_id)
@@ -353,14 +336,14 @@ def _deactivate_locked(key: ApiKey, *, ip: str | None, source: str, reason: str)
 
 
 @transaction.atomic(durable=True)
-def api_key_deactivate(*, key: ApiKey, ip: str | None, source: str = Source.WEB) -> ApiKey:
+def api_key_deactivate(*, key: ApiKey, actor: Actor) -> ApiKey:
     """Turn a key off at once (pending activation codes stop working too). Idempotent.
 
     Locks the key. Raises `ApiKeyNotFoundError` if it was deleted meanwhile. Records `apikey.deactivated` when
     the key was active. Reactivation needs a new emailed code.
     """
     key = _lock(key)
-    _deactivate_locked(key, ip=ip, source=source, reason="requested")
+    _deactivate_locked(key, actor=actor, reason="requested")
     return key
 
 
@@ -368,11 +351,10 @@ def api_key_deactivate(*, key: ApiKey, ip: str | None, source: str = Source.WEB)
 def api_key_update(
     *,
     key: ApiKey,
-    ip: str | None,
+    actor: Actor,
     name: str | None = None,
     permissions: Iterable[str] | None = None,
     ip_whitelist: Iterable[str] | None = None,
-    source: str = Source.WEB,
 ) -> ApiKey:
     """Change the name, permissions or whitelist (None = leave as is).
 
@@ -411,34 +393,28 @@ def api_key_update(
     record(
         user=key.user,
         action=ActivityType.APIKEY_UPDATED,
-        ip=ip,
-        source=source,
-        api_key=key.public_id,
+        actor=actor.on_key(key.public_id),
         details={"changes": changes, "deactivated": powers_changed and key.is_active},
     )
     if powers_changed:
-        _deactivate_locked(key, ip=ip, source=source, reason="edited")
+        _deactivate_locked(key, actor=actor, reason="edited")
     auth_cache.invalidate_on_commit(key.public_id)
     return key
 
 
-def api_key_delete(
-    *, key: ApiKey, totp_code: str, ip: str | None, source: str = Source.WEB
-) -> None:
+def api_key_delete(*, key: ApiKey, totp_code: str, actor: Actor) -> None:
     """Delete a key after a valid TOTP code; it stops working on the very next request.
 
     Raises `totp_require`'s errors (the key stays) and `ApiKeyNotFoundError`. Locks the key. Records
     `apikey.deleted` (the row keeps the public id).
     """
-    totp_require(user=key.user, code=totp_code, ip=ip, purpose="apikey_delete")
+    totp_require(user=key.user, code=totp_code, actor=actor, purpose="apikey_delete")
     with transaction.atomic(durable=True):
         key = _lock(key)
         record(
             user=key.user,
             action=ActivityType.APIKEY_DELETED,
-            ip=ip,
-            source=source,
-            api_key=key.public_id,
+            actor=actor.on_key(key.public_id),
             details={"name": key.name, "permissions": key.permissions},
         )
         auth_cache.invalidate_on_commit(key.public_id)

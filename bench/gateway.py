@@ -86,6 +86,7 @@ def prepare(env: dict[str, str]) -> tuple[str, str, int]:
 
     from accounts.models import User
     from accounts.services import user_create
+    from activities.actor import Actor
     from apikeys import auth_cache
     from apikeys.models import ApiKey
     from apikeys.services import api_key_issue
@@ -95,7 +96,10 @@ def prepare(env: dict[str, str]) -> tuple[str, str, int]:
     market.seed(io.StringIO())
     email = "bench@example.com"
     user = User.objects.filter(email=email).first() or user_create(
-        email=email, password=secrets.token_urlsafe(16), full_name="Bench"
+        email=email,
+        password=secrets.token_urlsafe(16),
+        full_name="Bench",
+        verification_level="verified",
     )
     ApiKey.objects.filter(user=user).delete()  # a fresh key per run; the user's limit stays clear
     issued = api_key_issue(
@@ -104,6 +108,7 @@ def prepare(env: dict[str, str]) -> tuple[str, str, int]:
         permissions=["read", "trade", "funds_internal", "funds_wallet"],
         ip_whitelist=WHITELIST,
         active=True,
+        actor=Actor.operator(),
     )
     # Issuing leaves a short tombstone (readers go to the database while it stands); the benchmark measures
     # the steady state, so it clears it instead of waiting it out.

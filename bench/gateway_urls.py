@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from activities.models import ActivityType, Source
+from activities.models import ActivityType
 from activities.services import record
 from common.client_ip import client_ip
 from config.urls import urlpatterns as project_urlpatterns
@@ -39,10 +39,8 @@ def unsigned_action(request: HttpRequest, action: str) -> HttpResponse:
     record(
         user=get_user_model()(pk=_USER_ID),
         action=ActivityType.GATEWAY_CALL,
-        ip=ip,
+        actor=call.actor,
         details=details,
-        source=Source.GATEWAY,
-        api_key="",
         at=now,
     )
     return response

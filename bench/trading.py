@@ -77,17 +77,20 @@ def server_env() -> dict[str, str]:
 
 
 def _fund(user, amounts: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    from activities.actor import Actor
     from ledger import services as ledger
 
-    ledger.account_create(user=user, name=ACCOUNT)
+    system = Actor.system()
+    ledger.account_create(user=user, name=ACCOUNT, actor=system)
     for currency, amount in amounts.items():
-        ledger.wallet_credit(user=user, currency=currency, amount=Decimal(amount))
+        ledger.wallet_credit(user=user, currency=currency, amount=Decimal(amount), actor=system)
         ledger.transfer_from_wallet(
-            user=user, account=ACCOUNT, currency=currency, amount=Decimal(amount)
+            user=user, account=ACCOUNT, currency=currency, amount=Decimal(amount), actor=system
         )
 
 
 def _rest_asks(maker, count: int) -> None:  # type: ignore[no-untyped-def]
+    from activities.actor import Actor
     from trading.services import order_place
 
     for _ in range(count):
@@ -99,6 +102,7 @@ def _rest_asks(maker, count: int) -> None:  # type: ignore[no-untyped-def]
             order_type="Limit",
             amount=Decimal("1000"),
             price=Decimal(CROSS_PRICE),
+            actor=Actor.system(),
         )
 
 
@@ -125,12 +129,18 @@ def prepare(env: dict[str, str], clients: int) -> list[tuple[str, str]]:
     call_command("flush", interactive=False, verbosity=0)
     cache.clear()
     market.seed(io.StringIO())
-    maker = user_create(email=MAKER_EMAIL, password=secrets.token_urlsafe(16))
+    maker = user_create(
+        email=MAKER_EMAIL, password=secrets.token_urlsafe(16), verification_level="verified"
+    )
     _fund(maker, {"ETH": "200000"})
     _rest_asks(maker, MAKER_ORDERS)
     keys = []
     for n in range(clients):
-        user = user_create(email=f"bench{n}@example.com", password=secrets.token_urlsafe(16))
+        user = user_create(
+            email=f"bench{n}@example.com",
+            password=secrets.token_urlsafe(16),
+            verification_level="verified",
+        )
         _fund(user, {"USD": "100000000"})
         issued = api_key_issue(
             user=user, name="bench", permissions=["read", "trade"], ip_whitelist=[], active=True
@@ -217,6 +227,7 @@ def core_benchmark(count: int) -> dict[str, float]:
     """Orders per second through `order_place` in this process: no HTTP, no gateway."""
     from django.contrib.auth import get_user_model
 
+    from activities.actor import Actor
     from trading.services import order_place
 
     user = get_user_model().objects.get(email="bench0@example.com")
@@ -233,6 +244,7 @@ def core_benchmark(count: int) -> dict[str, float]:
                 order_type="Limit",
                 amount=Decimal("0.001") if resting else Decimal("0.01"),
                 price=Decimal(f"{39000 + (n % 500) / 10:.1f}") if resting else Decimal(CROSS_PRICE),
+                actor=Actor.system(),
             )
             if result.order.status not in ("NEW", "FILLED"):
                 raise SystemExit(

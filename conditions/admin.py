@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from activities.actor import Actor
 from common.admin import MoneyAdmin, MoneyTabularInline
-from common.client_ip import client_ip
 from conditions.models import ORDER_TYPES, TIME_IN_FORCE, Currency, Network, Pair, PairStatus
 from conditions.selectors import pair_change_history
 from conditions.services import CREATE_FIELDS, EDITABLE_FIELDS, pair_create, pair_update
@@ -111,7 +111,7 @@ def _set_status(
 ) -> None:
     for pair in queryset:
         pair_update(
-            pair=pair, actor=request.user, changes={"status": status}, ip=client_ip(request)
+            pair=pair, user=request.user, changes={"status": status}, actor=Actor.admin(request)
         )
     modeladmin.message_user(
         request, f"{queryset.count()} pair(s) set to {PairStatus(status).label}.", messages.SUCCESS
@@ -219,11 +219,11 @@ class PairAdmin(MoneyAdmin):
                 if field in form.cleaned_data
             }
             saved = pair_update(
-                pair=obj, actor=request.user, changes=changes, ip=client_ip(request)
+                pair=obj, user=request.user, changes=changes, actor=Actor.admin(request)
             )
         else:
             values = {field: form.cleaned_data[field] for field in CREATE_FIELDS}
-            saved = pair_create(actor=request.user, values=values, ip=client_ip(request))
+            saved = pair_create(user=request.user, values=values, actor=Actor.admin(request))
         # The admin goes on with `obj` (log entry, redirect): make it the saved row.
         obj.pk, obj.symbol = saved.pk, saved.symbol
         obj.created_at, obj.updated_at = saved.created_at, saved.updated_at

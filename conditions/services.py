@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
-from activities.models import ActivityType, Source
+from activities.actor import Actor
+from activities.models import ActivityType
 from activities.services import record
 from conditions.errors import PairConditionsInvalidError
 from conditions.models import Currency, Pair
@@ -58,13 +59,11 @@ def _refuse_if_inconsistent(values: Mapping[str, Any]) -> None:
 
 
 @transaction.atomic  # not durable: the admin calls it inside its own transaction
-def pair_create(
-    *, actor: Any, values: Mapping[str, Any], ip: str | None = None, source: str = Source.ADMIN
-) -> Pair:
+def pair_create(*, user: Any, values: Mapping[str, Any], actor: Actor) -> Pair:
     """Create a pair from `values` (the fields of `CREATE_FIELDS`; the symbol is derived as BASE-QUOTE).
 
     Raises `PairConditionsInvalidError` (details: field -> problems) when the conditions are inconsistent, and
-    `ValueError` for unknown fields. Records `conditions.pair_changed` for `actor` with every field as new.
+    `ValueError` for unknown fields. Records `conditions.pair_changed` on the staff `user`'s log, by `actor`, with every field as new.
     Locks nothing (the symbol's unique constraint settles a race).
     """
     unknown = set(values) - set(CREATE_FIELDS)
@@ -76,10 +75,9 @@ def pair_create(
     pair = Pair.objects.create(**data)
     changes = {field: {"old": None, "new": _wire(data[field])} for field in CREATE_FIELDS}
     record(
-        user=actor,
+        user=user,
         action=ActivityType.PAIR_CHANGED,
-        ip=ip,
-        source=source,
+        actor=actor,
         details={"pair": pair.symbol, "created": True, "changes": changes},
     )
     return pair
@@ -89,10 +87,9 @@ def pair_create(
 def pair_update(
     *,
     pair: Pair,
-    actor: Any,
+    user: Any,
     changes: Mapping[str, Any],
-    ip: str | None = None,
-    source: str = Source.ADMIN,
+    actor: Actor,
 ) -> Pair:
     """Apply `changes` (field -> new value, fields of `EDITABLE_FIELDS`) to the pair and return it fresh.
 
@@ -100,7 +97,7 @@ def pair_update(
     against half-changed conditions). Raises `PairConditionsInvalidError` when the result would be inconsistent
     or a field is not editable; nothing changes then. Fields whose value does not change are ignored; if none
     changes, nothing is written. Otherwise saves the fields plus `updated_at` and records
-    `conditions.pair_changed` for `actor` with details `{"pair", "changes": {field: {"old", "new"}}}`.
+    `conditions.pair_changed` on the staff `user`'s log, by `actor`, with details `{"pair", "changes": {field: {"old", "new"}}}`.
     """
     fixed = sorted(set(changes) - set(EDITABLE_FIELDS))
     if fixed:
@@ -127,10 +124,9 @@ def pair_update(
         return locked
     locked.save(update_fields=[*diff, "updated_at"])
     record(
-        user=actor,
+        user=user,
         action=ActivityType.PAIR_CHANGED,
-        ip=ip,
-        source=source,
+        actor=actor,
         details={"pair": locked.symbol, "changes": diff},
     )
     return locked

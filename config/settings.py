@@ -66,6 +66,11 @@ INSTALLED_APPS = [
     "django_countries",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # 2FA recovery codes
+    "allauth",
+    "allauth.account",
+    "allauth.headless",
+    "allauth.usersessions",
     # Project apps
     "accounts",
     "activities",
@@ -87,6 +92,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Keeps each session's last-seen time, IP and user agent (the sessions list) and drops ended sessions.
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -171,6 +179,65 @@ AUTH_FAILURE_WINDOW_S = env.int("AUTH_FAILURE_WINDOW_S", default=900)
 # pruned after this many days by `activities_prune` (hourly Celery beat, or by hand); 0 keeps them forever.
 ACTIVITIES_SYSTEM_RETENTION_DAYS = env.int("ACTIVITIES_SYSTEM_RETENTION_DAYS", default=90)
 
+# --- Self-service: sign-up, e-mail verification, passwords, sessions (django-allauth) ---------------
+# allauth serves sign-up, e-mail verification and password reset as JSON ("headless", browser client, under
+# /api/v1/auth/); the one login door stays accounts' own (POST /api/v1/auth/login/, with the TOTP step and the
+# lock-out). accounts/allauth.py adapts allauth to the accounts services (README: "Self-service").
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+# The frontend's pages the e-mails link to ({key} is what the page posts back to the API).
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
+HEADLESS_ONLY = True
+HEADLESS_CLIENTS = ("browser",)
+HEADLESS_FRONTEND_URLS = {
+    "account_confirm_email": f"{FRONTEND_URL}/account/verify-email/{{key}}",
+    "account_reset_password": f"{FRONTEND_URL}/account/password/reset",
+    "account_reset_password_from_key": f"{FRONTEND_URL}/account/password/reset/{{key}}",
+    "account_signup": f"{FRONTEND_URL}/account/signup",
+}
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+ACCOUNT_ADAPTER = "accounts.allauth.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.allauth.SignupExtraForm"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Verification by a signed key (in a link, or pasted): it does not depend on the browser session that signed up.
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int(
+    "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3
+)
+# Verifying never logs in: the login door (password, TOTP, lock-out) is the only way into a session.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# An e-mail already in use gets the same answer as a new one; its owner is told by e-mail instead.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("ACCOUNT_EMAIL_SUBJECT_PREFIX", default="[Exchange] ")
+ACCOUNT_RATE_LIMITS = {
+    # per client IP (allauth's own counters, in the shared cache)
+    "signup": env.str("SIGNUP_RATE_LIMIT", default="10/h/ip"),
+    "confirm_email": "1/3m/key",
+    "reset_password": env.str("PASSWORD_RESET_RATE_LIMIT", default="20/m/ip,5/h/key"),
+    "reset_password_from_key": "20/m/ip",
+}
+# Password reset keys expire after this many seconds (and work once: the key signs the password hash).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+USERSESSIONS_TRACK_ACTIVITY = True
+# 2FA recovery codes handed out when 2FA is confirmed (or regenerated).
+RECOVERY_CODES_COUNT = env.int("RECOVERY_CODES_COUNT", default=10)
+
+# Verification levels: the lowest level that may do each thing (none < basic < verified < advanced).
+VERIFICATION_LEVEL_REQUIRED = {
+    "trade": env.str("VERIFICATION_LEVEL_TRADE", default="basic"),
+    "transfer_internal": env.str("VERIFICATION_LEVEL_TRANSFER_INTERNAL", default="basic"),
+    "transfer_wallet": env.str("VERIFICATION_LEVEL_TRANSFER_WALLET", default="verified"),
+}
+for _capability, _level in VERIFICATION_LEVEL_REQUIRED.items():
+    if _level not in ("none", "basic", "verified", "advanced"):
+        raise ImproperlyConfigured(
+            f"VERIFICATION_LEVEL_{_capability.upper()} must be none, basic, verified or advanced."
+        )
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")
 CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
@@ -242,6 +309,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        # allauth's headless views (sign-up, e-mail verification, password reset) are not DRF views.
+        "accounts.openapi.add_allauth_paths",
         "common.openapi.postprocess_error_codes",
         "common.openapi.postprocess_examples",
     ],

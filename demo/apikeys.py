@@ -9,7 +9,7 @@ from typing import TextIO
 
 from django.conf import settings
 
-from activities.models import Source
+from activities.actor import Actor
 from apikeys.models import ApiKey, Permission
 from apikeys.services import api_key_issue
 from demo.users import DEMO_EMAIL, demo_user
@@ -37,7 +37,7 @@ def seed(stdout: TextIO) -> None:
         name=DEMO_KEY_NAME,
         permissions=Permission.values,
         active=True,
-        source=Source.SYSTEM,
+        actor=Actor.system(),
         fixed_credentials=(DEMO_KEY_ID, DEMO_KEY_SECRET) if settings.DEBUG else None,
     )
     stdout.write(f"demo API key: {issued.key.public_id}  secret: {issued.secret}")

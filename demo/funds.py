@@ -5,6 +5,7 @@ has a few demo addresses. Idempotent: runs on every `make run`."""
 from decimal import Decimal as D
 from typing import TextIO
 
+from activities.actor import Actor
 from conditions.models import Currency, Network
 from demo.users import demo_user
 from ledger import services
@@ -39,10 +40,10 @@ def seed(stdout: TextIO) -> None:
     for code, amount in WALLET.items():
         if code in fresh:
             services.wallet_credit(
-                user=user, currency=code, amount=amount, note=NOTE, source="system"
+                user=user, currency=code, amount=amount, note=NOTE, actor=Actor.system()
             )
     if not Account.objects.filter(user=user, kind=AccountKind.SPOT, name=SUB_ACCOUNT).exists():
-        services.account_create(user=user, name=SUB_ACCOUNT, source="system")
+        services.account_create(user=user, name=SUB_ACCOUNT, actor=Actor.system())
     moved = set(
         JournalTransaction.objects.filter(
             user=user, type=TransactionType.WALLET_DEPOSIT, client_tx_id__startswith="demo-seed-"
@@ -56,7 +57,7 @@ def seed(stdout: TextIO) -> None:
                 currency=code,
                 amount=amount,
                 client_tx_id=f"demo-seed-{code}",
-                source="system",
+                actor=Actor.system(),
             )
     for network in Network.objects.filter(is_default=True).select_related("currency"):
         if not DepositAddress.objects.filter(

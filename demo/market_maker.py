@@ -20,9 +20,9 @@ from typing import TextIO
 
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, VerificationLevel
 from accounts.services import user_create
-from activities.models import Source
+from activities.actor import Actor
 from activities.services import activity_prune
 from common.errors import DomainError
 from conditions.models import Currency, Pair, PairStatus
@@ -42,12 +42,10 @@ LEVEL_USD = Decimal("800")  # the best level's size in USD; deeper levels are la
 DRIFT = 0.0015  # per round, relative
 PULL = 0.02  # per round, back toward the USD-rate reference
 
-SYSTEM = {"source": Source.SYSTEM}
-
 
 def _user(email: str, name: str) -> User:
     return User.objects.filter(email=email).first() or user_create(
-        email=email, password=None, full_name=name
+        email=email, password=None, full_name=name, verification_level=VerificationLevel.ADVANCED
     )
 
 
@@ -62,13 +60,13 @@ def _fund(user: User) -> None:
             user=user, type=TransactionType.WALLET_DEPOSIT, client_tx_id__startswith="mm-seed-"
         ).values_list("client_tx_id", flat=True)
     )
-    ledger.account_create(user=user, name=ACCOUNT, **SYSTEM)
+    ledger.account_create(user=user, name=ACCOUNT, actor=Actor.system())
     for currency in Currency.objects.exclude(usd_rate=None).exclude(wallet_precision=None):
         places = min(currency.precision, currency.wallet_precision or 0)
         amount = (FUNDS_USD / currency.usd_rate).quantize(Decimal(1).scaleb(-places), ROUND_DOWN)
         if currency.code not in credited:
             ledger.wallet_credit(
-                user=user, currency=currency.code, amount=amount, note=NOTE, **SYSTEM
+                user=user, currency=currency.code, amount=amount, note=NOTE, actor=Actor.system()
             )
         if f"mm-seed-{currency.code}" not in moved:
             ledger.transfer_from_wallet(
@@ -77,7 +75,7 @@ def _fund(user: User) -> None:
                 currency=currency.code,
                 amount=amount,
                 client_tx_id=f"mm-seed-{currency.code}",
-                **SYSTEM,
+                actor=Actor.system(),
             )
 
 
@@ -141,13 +139,13 @@ def quote(maker: User, pair: Pair, reference: Decimal) -> int:
                 amount=_lot_amount(size, price, pair),
                 price=price,
                 comment="demo market maker",
-                **SYSTEM,
+                actor=Actor.system(),
             )
             placed += result.order.is_resting
     for order_id in old:
         # Self-trade prevention may already have cancelled an old order the new ladder crossed.
         with contextlib.suppress(DomainError):
-            order_cancel(user=maker, order_id=order_id, **SYSTEM)
+            order_cancel(user=maker, order_id=order_id, actor=Actor.system())
     return placed
 
 
@@ -227,7 +225,7 @@ def run(
                     side=rng.choice([Side.BUY, Side.SELL]),
                     order_type="Market",
                     amount=_lot_amount(size, references[pair.pk], pair),
-                    **SYSTEM,
+                    actor=Actor.system(),
                 )
                 trades += len(result.trades)
         done += 1

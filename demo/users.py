@@ -2,7 +2,7 @@
 
 from typing import TextIO
 
-from accounts.models import User
+from accounts.models import User, VerificationLevel
 from accounts.services import user_create
 
 DEMO_EMAIL = "demo@example.com"
@@ -13,7 +13,12 @@ ADMIN_PASSWORD = "admin-password-2026"  # noqa: S105
 
 def demo_user() -> User:
     return User.objects.filter(email=DEMO_EMAIL).first() or user_create(
-        email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo Trader", country="DE"
+        email=DEMO_EMAIL,
+        password=DEMO_PASSWORD,
+        full_name="Demo Trader",
+        country="DE",
+        # Verified, so the demo trader (and its demo key) can trade and move funds at once.
+        verification_level=VerificationLevel.VERIFIED,
     )
 
 

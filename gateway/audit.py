@@ -13,7 +13,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from activities.models import ActivityType, Outcome, Source
+from activities.actor import Actor
+from activities.models import ActivityType, Outcome
 from activities.services import FORBIDDEN_DETAIL_KEYS, record
 from apikeys.selectors import AuthKey
 from gateway.registry import Action
@@ -73,11 +74,9 @@ def record_call(
             action=ActivityType.GATEWAY_CALL
             if outcome == Outcome.OK
             else ActivityType.GATEWAY_REFUSED,
-            ip=ip,
+            actor=Actor.gateway(ip=ip, api_key=key.public_id),
             details=details,
             outcome=outcome,
-            source=Source.GATEWAY,
-            api_key=key.public_id,
             at=now,
         )
     except Exception:

@@ -47,6 +47,8 @@ DOMAIN_ERRORS: dict[str, tuple[int, Text]] = {
     "not_found": (422, None),
     "permission_denied": (403, None),
     "too_many_attempts": (429, RATE_LIMIT_TEXT),
+    # accounts: the verification level names the level needed in its message
+    "verification_required": (403, None),
     # conditions ("Unsupported pair X" / "Unsupported currency X" are their messages)
     "pair_not_found": (422, None),
     "currency_not_found": (422, None),

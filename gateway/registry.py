@@ -17,15 +17,15 @@ is imported at start-up by `gateway/actions/__init__.py`, so a new module needs 
     @action("do_my_internal_transfer", permission=Permission.FUNDS_INTERNAL, cost=1, mutates=True,
             params=InternalTransferParams)
     def do_my_internal_transfer(params: dict, call: Call) -> dict:
-        transfer = transfer_create(user=call.user, ..., ip=call.ip, source="gateway",
-                                   api_key=call.key.public_id)
+        transfer = transfer_create(user=call.user, ..., actor=call.actor)
         return {"transactionId": transfer.id}
 
 The handler receives
   * `params`: the validated parameters (a dict keyed by the protocol's names; optional ones that were not sent
     are absent; numbers are `Decimal`/`int`, moments aware `datetime`s; see gateway/params.py);
   * `call`: a `Call` with `user` (loaded on first use), `user_id`, `key` (the `apikeys.selectors.AuthKey`;
-    `None` on public calls), `ip` (the resolved client IP), `now` (the request's clock, aware UTC) and `action`.
+    `None` on public calls), `ip` (the resolved client IP), `actor` (the `activities.actor.Actor` every recording
+    service takes: this IP and the key's public id), `now` (the request's clock, aware UTC) and `action`.
 It returns the envelope's `data` (a dict or list of JSON-safe values; `Decimal`s are written as fixed-point
 strings, `datetime`s as ISO-8601 with milliseconds, but prefer formatting them yourself with
 `common.money.format_amount` and `gateway.params.iso_ms`).
@@ -36,8 +36,8 @@ refusals that are not domain rules. Services raise `DomainError` subclasses; `ga
 with its own message. Anything else is logged and answered 500 `Unexpected error`.
 
 Activity: a read (`mutates=False`) gets its `gateway.call` row from the gateway after it returns. A mutating
-action records its own activity row inside its service's transaction (pass `ip=call.ip`, source "gateway" and
-the key's public id down); the gateway then writes nothing on success. Refusals and failures of any action get
+action records its own activity row inside its service's transaction (pass `actor=call.actor` down); the
+gateway then writes nothing on success. Refusals and failures of any action get
 one `gateway.refused` row from the gateway. `log_params` names the parameters that may appear in that row's
 summary (default: every declared parameter); never list one that can carry a secret.
 
@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from activities.actor import Actor
 from apikeys.models import Permission
 
 if TYPE_CHECKING:
@@ -95,6 +96,11 @@ class Call:
         if self.user_id is None:
             return None
         return get_user_model().objects.get(pk=self.user_id)
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts: this client IP with the key that signed the call (a public call has no key)."""
+        return Actor.gateway(ip=self.ip, api_key=self.key.public_id if self.key is not None else "")
 
     def user_ref(self) -> Any:
         """A user instance good enough for a foreign key, without a query when none was loaded."""

@@ -11,9 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
 from accounts.models import User
-from activities.models import Source
+from activities.actor import Actor
 from common.admin import MoneyAdmin, MoneyTabularInline
-from common.client_ip import client_ip
 from common.errors import DomainError
 from ledger import services
 from ledger.models import (
@@ -91,8 +90,7 @@ class AccountAdmin(ReadOnlyAdmin):
                         amount=form.cleaned_data["amount"],
                         note=form.cleaned_data["note"],
                         by=request.user,  # type: ignore[arg-type]
-                        ip=client_ip(request),
-                        source=Source.ADMIN,
+                        actor=Actor.admin(request),
                     )
                 except DomainError as exc:
                     self.message_user(request, f"{user.email}: {exc.message}", messages.ERROR)

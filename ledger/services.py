@@ -17,8 +17,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.levels import level_require
 from accounts.models import User
-from activities.models import ActivityType, Source
+from activities.actor import Actor
+from activities.models import ActivityType
 from activities.services import record
 from common.money import places_of
 from conditions.models import Currency, Network
@@ -121,9 +123,7 @@ def account_create(
     user: User,
     name: str,
     currency: str | None = None,
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
 ) -> AccountCreateResult:
     """Create the spot sub-account `name` for `user`; idempotent (an existing name is returned as it is).
 
@@ -158,9 +158,7 @@ def account_create(
     record(
         user=user,
         action=ActivityType.ACCOUNT_CREATED,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
         details=details,
     )
     return AccountCreateResult(account=account, created=created)
@@ -244,9 +242,7 @@ def _execute(
     *,
     user: User,
     client_tx_id: str,
-    ip: str | None,
-    source: Source | str,
-    api_key: str,
+    actor: Actor,
 ) -> TransferResult:
     code = move.currency.code
     fingerprint = _fingerprint(move.type, move.source_name, move.target_name, code, move.amount)
@@ -266,9 +262,7 @@ def _execute(
         record(
             user=user,
             action=move.activity,
-            ip=ip,
-            source=source,
-            api_key=api_key,
+            actor=actor,
             details={"transaction_id": first.pk, "client_tx_id": client_tx_id, "replayed": True},
         )
         return result
@@ -307,9 +301,7 @@ def _execute(
     record(
         user=user,
         action=move.activity,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
         details={"transaction_id": journal_tx.pk, "client_tx_id": client_tx_id, **details},
     )
     return _result(journal_tx, replayed=False)
@@ -343,18 +335,18 @@ def transfer_internal(
     currency: str,
     amount: Decimal,
     client_tx_id: str = "",
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
 ) -> TransferResult:
     """Move `amount` of `currency` between two of the user's sub-accounts (not main, not the same one).
 
     Idempotent on `client_tx_id`: a repeat with the same parameters returns the first result and moves
-    nothing; with other parameters `ClientTxIdConflictError`. Raises `AmountNotPositiveError`,
+    nothing; with other parameters `ClientTxIdConflictError`. Raises `VerificationRequiredError` (the user's
+    level does not allow it; checked first), `AmountNotPositiveError`,
     `SameAccountError`, `MainAccountNotAllowedError`, `UnsupportedCurrencyError`, `AmountPrecisionError`,
     `AccountNotFoundError`, `InsufficientFundsError`. Locks both balance rows (in the global order).
     Records `transfer.internal`.
     """
+    level_require(user=user, capability="transfer_internal")
     _check_transfer_request(client_tx_id, amount)
     if from_account == to_account:
         raise SameAccountError()
@@ -372,9 +364,7 @@ def transfer_internal(
         currency=ccy,
         amount=amount,
     )
-    return _execute(
-        move, user=user, client_tx_id=client_tx_id, ip=ip, source=source, api_key=api_key
-    )
+    return _execute(move, user=user, client_tx_id=client_tx_id, actor=actor)
 
 
 @transaction.atomic(durable=True)
@@ -385,14 +375,13 @@ def transfer_from_wallet(
     currency: str,
     amount: Decimal,
     client_tx_id: str = "",
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
 ) -> TransferResult:
     """Move `amount` from the user's wallet to the sub-account `account` (protocol: deposit from wallet).
 
-    Same idempotency and refusals as `transfer_internal` (the wallet is never "the same account"); the amount
-    also respects the currency's wallet precision. Locks both balance rows. Records `transfer.from_wallet`.
+    Same idempotency and refusals as `transfer_internal` (the wallet is never "the same account"; the level
+    needed is `VERIFICATION_LEVEL_REQUIRED["transfer_wallet"]`); the amount also respects the currency's wallet
+    precision. Locks both balance rows. Records `transfer.from_wallet`.
     """
     return _wallet_transfer(
         to_wallet=False,
@@ -401,9 +390,7 @@ def transfer_from_wallet(
         currency=currency,
         amount=amount,
         client_tx_id=client_tx_id,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
     )
 
 
@@ -415,9 +402,7 @@ def transfer_to_wallet(
     currency: str,
     amount: Decimal,
     client_tx_id: str = "",
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
 ) -> TransferResult:
     """Move `amount` from the sub-account `account` back to the user's wallet (protocol: withdrawal).
 
@@ -430,9 +415,7 @@ def transfer_to_wallet(
         currency=currency,
         amount=amount,
         client_tx_id=client_tx_id,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
     )
 
 
@@ -444,11 +427,10 @@ def _wallet_transfer(
     currency: str,
     amount: Decimal,
     client_tx_id: str,
-    ip: str | None,
-    source: Source | str,
-    api_key: str,
+    actor: Actor,
 ) -> TransferResult:
     """The one body of both wallet transfers; `to_wallet` picks the direction."""
+    level_require(user=user, capability="transfer_wallet")
     _check_transfer_request(client_tx_id, amount)
     spot = _sub_account(user, account)
     ccy = _wallet_currency(currency, amount)
@@ -465,9 +447,7 @@ def _wallet_transfer(
         currency=ccy,
         amount=amount,
     )
-    return _execute(
-        move, user=user, client_tx_id=client_tx_id, ip=ip, source=source, api_key=api_key
-    )
+    return _execute(move, user=user, client_tx_id=client_tx_id, actor=actor)
 
 
 # --- Money from outside -----------------------------------------------------------------------------
@@ -481,8 +461,7 @@ def wallet_credit(
     amount: Decimal,
     by: User | None = None,
     note: str = "",
-    ip: str | None = None,
-    source: Source | str = Source.ADMIN,
+    actor: Actor,
 ) -> JournalTransaction:
     """Credit outside money to the user's wallet: the "external" system account pays, the wallet receives.
 
@@ -509,8 +488,7 @@ def wallet_credit(
     record(
         user=user,
         action=ActivityType.WALLET_CREDITED,
-        ip=ip,
-        source=source,
+        actor=actor,
         details={
             "transaction_id": journal_tx.pk,
             **details,
@@ -543,9 +521,7 @@ def deposit_address_get(
     account: str,
     currency: str,
     blockchain: str | None = None,
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
 ) -> DepositAddress:
     """The sub-account's deposit address for `currency` on `blockchain` (None = the currency's default).
 
@@ -584,9 +560,7 @@ def deposit_address_get(
     record(
         user=user,
         action=ActivityType.DEPOSIT_ADDRESS_ISSUED,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
         details={"account": account, "currency": ccy.code, "blockchain": network},
     )
     return free

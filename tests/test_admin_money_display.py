@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from activities.actor import Actor
 from conditions.models import Currency, Pair
 from fees.models import FeeSchedule
 from ledger import services as ledger
@@ -36,7 +37,9 @@ def market(user):  # type: ignore[no-untyped-def]
         sleep=lambda _: None,
     )
     # The amounts that used to show as 1.0000E-8 / 0E-12: one satoshi, and a zero balance.
-    ledger.wallet_credit(user=user, currency="BTC", amount=Decimal("0.00000001"), source="system")
+    ledger.wallet_credit(
+        user=user, currency="BTC", amount=Decimal("0.00000001"), actor=Actor.system()
+    )
     assert Trade.objects.exists()
 
 

@@ -7,9 +7,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from activities.models import Source
+from activities.actor import Actor
 from common.admin import MoneyAdmin
-from common.client_ip import client_ip
 from common.errors import DomainError
 from trading.models import Order, PairState, Trade
 from trading.services import order_cancel
@@ -68,9 +67,7 @@ class OrderAdmin(ReadOnlyAdmin):
         done = 0
         for order in queryset.select_related("user"):
             try:
-                order_cancel(
-                    user=order.user, order_id=order.pk, ip=client_ip(request), source=Source.ADMIN
-                )
+                order_cancel(user=order.user, order_id=order.pk, actor=Actor.admin(request))
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"Order {order.pk}: {exc.message}", messages.WARNING)

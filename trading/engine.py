@@ -27,7 +27,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
 
-from activities.models import ActivityType, Source
+from activities.actor import Actor
+from activities.models import ActivityType
 from activities.services import record
 from common.money import quantize_down, quantize_up
 from conditions.models import Pair
@@ -259,9 +260,7 @@ def remove_from_book(
     status: str,
     now: datetime,
     reason: str,
-    ip: str | None = None,
-    source: str = Source.SYSTEM,
-    api_key: str = "",
+    actor: Actor,
 ) -> None:
     """Cancel or expire an open order: release its hold, take it off the book, record it."""
     release_rest(balances=balances, order=order)
@@ -273,9 +272,7 @@ def remove_from_book(
         action=ActivityType.ORDER_EXPIRED
         if status == OrderStatus.EXPIRED
         else ActivityType.ORDER_CANCELLED,
-        ip=ip,
-        source=source,
-        api_key=api_key,
+        actor=actor,
         details=order_details(order, symbol, reason=reason),
         at=now,
     )
@@ -353,6 +350,7 @@ def execute(
                 status=status,
                 now=now,
                 reason=reason,
+                actor=Actor.system(),
             )
             outcome.removed.append(maker)
             continue
@@ -479,11 +477,10 @@ def record_fills(
     now: datetime,
     taker: Order,
     symbol: str,
-    ip: str | None,
-    source: str,
-    api_key: str,
+    actor: Actor,
 ) -> None:
-    """One `order.filled` row per order that got fills in this pass."""
+    """One `order.filled` row per order that got fills in this pass: the taker's by `actor`, the makers' by the
+    system (their owners did nothing just now)."""
     per_order: dict[int, tuple[Decimal, Decimal, int]] = {}
     for trade in outcome.trades:
         for order_id in (trade.maker_order_id, trade.taker_order_id):
@@ -495,9 +492,7 @@ def record_fills(
         record(
             user=user_ref(order.user_id),
             action=ActivityType.ORDER_FILLED,
-            ip=ip if is_taker else None,
-            source=source if is_taker else Source.SYSTEM,
-            api_key=api_key if is_taker else "",
+            actor=actor if is_taker else Actor.system(),
             details=order_details(
                 order,
                 symbol,

@@ -41,8 +41,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.levels import level_require
 from accounts.models import User
-from activities.models import ActivityType, Outcome, Source
+from activities.actor import Actor
+from activities.models import ActivityType, Outcome
 from activities.services import record
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
 from conditions.models import Currency, Pair, PairStatus
@@ -103,13 +105,6 @@ class PlaceResult:
 
 class _DuplicateClientOrderId(Exception):
     """A concurrent order with the same clientOrderId committed first: roll back, then answer with it."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Caller:
-    ip: str | None
-    source: str
-    api_key: str
 
 
 def _lock_pair(pair_id: int | None = None, *, symbol: str | None = None) -> Pair:
@@ -217,14 +212,13 @@ def order_place(
     client_order_id: str = "",
     comment: str = "",
     client_created_at: datetime | None = None,
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
     now: datetime | None = None,
 ) -> PlaceResult:
     """Place an order on the user's sub-account `account` and match it.
 
-    Raises (nothing written): `MainAccountOrderError` (account ""), `AccountNotFoundError`, `PairNotFoundError`,
+    Raises (nothing written): `MainAccountOrderError` (account ""), `AccountNotFoundError`,
+    `VerificationRequiredError` (the user's level does not allow trading), `PairNotFoundError`,
     `ClientOrderIdConflictError`. Every other refusal is a REJECTED order (see the module docstring). Locks the
     pair, then the balances of the order's account, of every resting order it meets and of the fees account.
     Records `order.placed` (or `order.rejected`), `order.filled` per order that traded, `order.cancelled` for
@@ -263,11 +257,8 @@ def order_place(
         updated_at=now,
     )
     order.fingerprint = _fingerprint(order, account, symbol)
-    caller = _Caller(ip=ip, source=str(source), api_key=api_key)
     try:
-        result, stops_waiting = _place(
-            order, account=account, symbol=symbol, caller=caller, now=now
-        )
+        result, stops_waiting = _place(order, account=account, symbol=symbol, actor=actor, now=now)
     except _DuplicateClientOrderId:
         with transaction.atomic(durable=True):
             earlier = _earlier(
@@ -277,19 +268,17 @@ def order_place(
                 earlier is None
             ):  # the winner's id was released meanwhile: a genuine race, try no further
                 raise ClientOrderIdConflictError() from None
-            return _replayed(earlier, symbol, caller)
+            return _replayed(earlier, symbol, actor)
     if stops_waiting and stops_trigger(pair_id=result.order.pair_id, now=now):
         result.order.refresh_from_db()  # a triggered stop may have traded with it
     return result
 
 
-def _replayed(order: Order, symbol: str, caller: _Caller) -> PlaceResult:
+def _replayed(order: Order, symbol: str, actor: Actor) -> PlaceResult:
     record(
         user=order.user,
         action=ActivityType.ORDER_PLACED,
-        ip=caller.ip,
-        source=caller.source,
-        api_key=caller.api_key,
+        actor=actor,
         details=engine.order_details(order, symbol, replayed=True),
     )
     return PlaceResult(order=order, replayed=True)
@@ -343,7 +332,7 @@ def _insert(order: Order) -> None:
         raise
 
 
-def _reject(order: Order, *, symbol: str, code: int, reason: str, caller: _Caller) -> PlaceResult:
+def _reject(order: Order, *, symbol: str, code: int, reason: str, actor: Actor) -> PlaceResult:
     order.status = OrderStatus.REJECTED
     order.reject_code = code
     order.reject_reason = reason[:255]
@@ -356,9 +345,7 @@ def _reject(order: Order, *, symbol: str, code: int, reason: str, caller: _Calle
     record(
         user=order.user,
         action=ActivityType.ORDER_REJECTED,
-        ip=caller.ip,
-        source=caller.source,
-        api_key=caller.api_key,
+        actor=actor,
         outcome=Outcome.REFUSED,
         details=engine.order_details(order, symbol, reject_code=code, reason=order.reject_reason),
         at=order.created_at,
@@ -402,8 +389,8 @@ def _spot_and_earlier(
 ) -> tuple[Account, int | None, int | None]:
     """The user's spot account `name`, the id of the order holding `client_order_id` (None when none does,
     or no id was given) and the fees account's id (None until it exists), in one query. Sets the user's
-    `public_id` (the only field of the user an order's answer shows), so a caller may pass a bare
-    `User(pk=...)`. Raises `AccountNotFoundError`.
+    `public_id` (the only field of the user an order's answer shows) and `verification_level` (what the
+    placement checks), so a caller may pass a bare `User(pk=...)`. Raises `AccountNotFoundError`.
 
     Written out as SQL: on every order, compiling the ORM form of this query (a subquery annotation) costs
     several times what the database takes to run it.
@@ -414,6 +401,8 @@ def _spot_and_earlier(
         f" WHERE o.{_col(Order, 'user')} = %s AND o.{_col(Order, 'dedupe_key')} = %s LIMIT 1)"
         f" AS earlier_id, (SELECT u.{_col(User, 'public_id')} FROM {User._meta.db_table} u"
         f" WHERE u.{_col(User, 'id')} = %s) AS user_public_id,"
+        f" (SELECT v.{_col(User, 'verification_level')} FROM {User._meta.db_table} v"
+        f" WHERE v.{_col(User, 'id')} = %s) AS user_level,"
         f" (SELECT f.{_col(Account, 'id')} FROM {Account._meta.db_table} f"
         f" WHERE f.{_col(Account, 'user')} IS NULL AND f.{_col(Account, 'kind')} = %s"
         f" AND f.{_col(Account, 'name')} = %s) AS fees_account_id"
@@ -425,6 +414,7 @@ def _spot_and_earlier(
         user.pk,
         client_order_id,
         user.pk,
+        user.pk,
         AccountKind.SYSTEM,
         SYSTEM_FEES,
         user.pk,
@@ -435,9 +425,10 @@ def _spot_and_earlier(
     if spot is None:
         # Raises, unless it was created just now (the main account); the user is then loaded in full.
         spot = spot_account_get(user=user, name=name)
-        user.refresh_from_db(fields=["public_id"])
+        user.refresh_from_db(fields=["public_id", "verification_level"])
         return spot, -1, None
     user.public_id = spot.user_public_id  # type: ignore[attr-defined]
+    user.verification_level = spot.user_level  # type: ignore[attr-defined]
     spot.user = user  # the account is the user's: no query when it is asked for
     earlier_id = spot.earlier_id if client_order_id else None  # type: ignore[attr-defined]
     return spot, earlier_id, spot.fees_account_id  # type: ignore[attr-defined]
@@ -448,7 +439,7 @@ def _col(model: Any, field: str) -> str:
 
 
 def _place(
-    order: Order, *, account: str, symbol: str, caller: _Caller, now: datetime
+    order: Order, *, account: str, symbol: str, actor: Actor, now: datetime
 ) -> tuple[PlaceResult, bool]:
     """Match and store a new order in one durable transaction, or answer a retry of a recent clientOrderId
     with the earlier order. Returns the result and whether stop orders wait on the pair (the caller then
@@ -459,6 +450,8 @@ def _place(
         order.account, earlier_id, known_fees_id = _spot_and_earlier(
             user=order.user, name=account, client_order_id=order.dedupe_key or ""
         )
+        # Refused before anything is written: a level too low is an error of the call, not a REJECTED order.
+        level_require(user=order.user, capability="trade")
         if order.dedupe_key:
             earlier = _earlier(
                 user=order.user,
@@ -468,14 +461,14 @@ def _place(
                 earlier_id=earlier_id,
             )
             if earlier is not None:
-                return _replayed(earlier, symbol, caller), False
+                return _replayed(earlier, symbol, actor), False
         pair = _lock_pair(symbol=symbol)
         order.pair = pair
         order.fee_currency_id = pair.fee_currency_id
         problem = _rule_problem(order, pair, now)
         if problem is not None:
             return _reject(
-                order, symbol=symbol, code=problem[0], reason=problem[1], caller=caller
+                order, symbol=symbol, code=problem[0], reason=problem[1], actor=actor
             ), False
         rests = order.order_type != OrderType.MARKET and order.time_in_force in (
             TimeInForce.GTC,
@@ -490,7 +483,7 @@ def _place(
                     symbol=symbol,
                     code=REJECT_TOO_MANY,
                     reason=TOO_MANY_ORDERS,
-                    caller=caller,
+                    actor=actor,
                 )
                 return rejected, False
         rates = current_fee(user=order.user, pair=pair, at=now)
@@ -510,8 +503,8 @@ def _place(
         if order.time_in_force == TimeInForce.FOK and plan.book_exhausted:
             order.status = OrderStatus.CANCELLED
             _insert(order)
-            _record_placed(order, symbol, caller)
-            _record_cancelled(order, symbol, caller, reason="fill_or_kill", now=now)
+            _record_placed(order, symbol, actor)
+            _record_cancelled(order, symbol, actor, reason="fill_or_kill", now=now)
             return PlaceResult(order=order), False
 
         currency, hold = engine.hold_for(order=order, pair=pair, plan=plan, fee_places=fee_places)
@@ -528,13 +521,13 @@ def _place(
         balances = lock_balances(keys)
         if not _hold(order, balances, currency, hold):
             rejected = _reject(
-                order, symbol=symbol, code=REJECT_FUNDS, reason=INSUFFICIENT_FUNDS, caller=caller
+                order, symbol=symbol, code=REJECT_FUNDS, reason=INSUFFICIENT_FUNDS, actor=actor
             )
             return rejected, False
         if waiting_stop:
             order.is_triggered = False
             _insert(order)
-            _record_placed(order, symbol, caller)
+            _record_placed(order, symbol, actor)
             return PlaceResult(order=order), False
         outcome = _run(
             order,
@@ -544,7 +537,7 @@ def _place(
             plan=plan,
             balances=balances,
             fees_account_id=fees_account_id,
-            caller=caller,
+            actor=actor,
             now=now,
             stops_known=stops_known,
         )
@@ -574,7 +567,7 @@ def _run(
     plan: engine.Plan,
     balances: Any,
     fees_account_id: int,
-    caller: _Caller,
+    actor: Actor,
     now: datetime,
     stops_known: bool | None = None,
 ) -> engine.Outcome:
@@ -583,7 +576,7 @@ def _run(
     read it under this pair lock (matching neither adds nor triggers any)."""
     if new and plan.steps:
         _insert(order)  # trades refer to it
-        _record_placed(order, pair.symbol, caller)
+        _record_placed(order, pair.symbol, actor)
     outcome = (
         engine.execute(
             taker=order,
@@ -622,7 +615,7 @@ def _run(
     order.updated_at = now
     if new and not plan.steps:
         _insert(order)  # one INSERT for an order that met nobody
-        _record_placed(order, pair.symbol, caller)
+        _record_placed(order, pair.symbol, actor)
     else:
         order.save(
             update_fields=[
@@ -651,16 +644,14 @@ def _run(
         now=now,
         taker=order,
         symbol=pair.symbol,
-        ip=caller.ip,
-        source=caller.source,
-        api_key=caller.api_key,
+        actor=actor,
     )
     if cancelled_reason:
-        _record_cancelled(order, pair.symbol, caller, reason=cancelled_reason, now=now)
+        _record_cancelled(order, pair.symbol, actor, reason=cancelled_reason, now=now)
     return outcome
 
 
-def _record_placed(order: Order, symbol: str, caller: _Caller) -> None:
+def _record_placed(order: Order, symbol: str, actor: Actor) -> None:
     details = engine.order_details(
         order,
         symbol,
@@ -674,23 +665,19 @@ def _record_placed(order: Order, symbol: str, caller: _Caller) -> None:
     record(
         user=order.user,
         action=ActivityType.ORDER_PLACED,
-        ip=caller.ip,
-        source=caller.source,
-        api_key=caller.api_key,
+        actor=actor,
         details=details,
         at=order.created_at,
     )
 
 
 def _record_cancelled(
-    order: Order, symbol: str, caller: _Caller, *, reason: str, now: datetime
+    order: Order, symbol: str, actor: Actor, *, reason: str, now: datetime
 ) -> None:
     record(
         user=engine.user_ref(order.user_id),
         action=ActivityType.ORDER_CANCELLED,
-        ip=caller.ip,
-        source=caller.source,
-        api_key=caller.api_key,
+        actor=actor,
         details=engine.order_details(order, symbol, reason=reason),
         at=now,
     )
@@ -705,7 +692,7 @@ def stops_trigger(*, pair_id: int, now: datetime | None = None) -> int:
     cascade is bounded by `MAX_STOP_CASCADE` per call (the periodic task picks up the rest). Returns how many
     were triggered. Records what their matching records (`order.filled`, `order.cancelled`, ...)."""
     now = now or timezone.now()
-    caller = _Caller(ip=None, source=Source.SYSTEM, api_key="")
+    actor = Actor.system()
     triggered = 0
     for _ in range(MAX_STOP_CASCADE):
         with transaction.atomic(durable=True):
@@ -745,7 +732,7 @@ def stops_trigger(*, pair_id: int, now: datetime | None = None) -> int:
                 plan=plan,
                 balances=balances,
                 fees_account_id=fees_account_id,
-                caller=caller,
+                actor=actor,
                 now=now,
             )
             triggered += 1
@@ -756,7 +743,7 @@ def stops_trigger(*, pair_id: int, now: datetime | None = None) -> int:
 
 
 def _remove(
-    orders: list[Order], *, pair: Pair, status: str, reason: str, caller: _Caller, now: datetime
+    orders: list[Order], *, pair: Pair, status: str, reason: str, actor: Actor, now: datetime
 ) -> None:
     """Cancel or expire open orders of one locked pair: one balance lock call, then the market update."""
     keys = {(o.account_id, o.hold_currency_id) for o in orders if o.hold_currency_id}
@@ -773,9 +760,7 @@ def _remove(
             status=status,
             now=now,
             reason=reason,
-            ip=caller.ip,
-            source=caller.source,
-            api_key=caller.api_key,
+            actor=actor,
         )
     engine.market_update(pair=pair, state=state, now=now, outcome=outcome)
 
@@ -786,9 +771,7 @@ def order_cancel(
     user: User,
     order_id: int | None = None,
     client_order_id: str | None = None,
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
     now: datetime | None = None,
 ) -> Order:
     """Cancel one of the user's open orders, by id or by clientOrderId (its open order carrying that id).
@@ -814,9 +797,8 @@ def order_cancel(
         raise OrderFinalError(details={"order_id": order.pk, "status": order.status})
     if pair.status == PairStatus.HALTED:
         raise OrderCancelNotAllowedError(details={"pair": pair.symbol})
-    caller = _Caller(ip=ip, source=str(source), api_key=api_key)
     _remove(
-        [order], pair=pair, status=OrderStatus.CANCELLED, reason="requested", caller=caller, now=now
+        [order], pair=pair, status=OrderStatus.CANCELLED, reason="requested", actor=actor, now=now
     )
     return order
 
@@ -826,9 +808,7 @@ def order_cancel_all(
     user: User,
     accounts: list[str] | None = None,
     pair: str | None = None,
-    ip: str | None = None,
-    source: Source | str = Source.WEB,
-    api_key: str = "",
+    actor: Actor,
     now: datetime | None = None,
 ) -> list[Order]:
     """Cancel every open order of the user (on the named spot accounts only, when `accounts` is given; on one
@@ -843,7 +823,6 @@ def order_cancel_all(
         rows = rows.filter(account__name__in=accounts)
     if pair:
         rows = rows.filter(pair__symbol=pair.upper())
-    caller = _Caller(ip=ip, source=str(source), api_key=api_key)
     cancelled: list[Order] = []
     for pair_id in sorted(set(rows.values_list("pair_id", flat=True))):
         with transaction.atomic(durable=True):
@@ -856,7 +835,7 @@ def order_cancel_all(
                 pair=pair,
                 status=OrderStatus.CANCELLED,
                 reason="cancel_all",
-                caller=caller,
+                actor=actor,
                 now=now,
             )
             cancelled.extend(orders)
@@ -870,7 +849,7 @@ def orders_expire_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = Order.objects.filter(OPEN, expire_at__lte=now)
     expired = 0
-    caller = _Caller(ip=None, source=Source.SYSTEM, api_key="")
+    actor = Actor.system()
     for pair_id in sorted(set(due.values_list("pair_id", flat=True))):
         with transaction.atomic(durable=True):
             pair = _lock_pair(pair_id)
@@ -880,7 +859,7 @@ def orders_expire_due(*, now: datetime | None = None) -> int:
                 pair=pair,
                 status=OrderStatus.EXPIRED,
                 reason="expired",
-                caller=caller,
+                actor=actor,
                 now=now,
             )
             expired += len(orders)

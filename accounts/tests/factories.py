@@ -13,11 +13,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     public_id = factory.LazyFunction(new_public_id)
     full_name = factory.Faker("name")
     country = "DE"
-    verification_level = VerificationLevel.NONE
+    # Verified by default, so a factory user may trade and move funds like the suite's `user` fixture;
+    # `unverified=True` makes a fresh sign-up's level.
+    verification_level = VerificationLevel.VERIFIED
     password = factory.django.Password("correct horse battery staple")
 
     class Params:
         verified = factory.Trait(verification_level=VerificationLevel.VERIFIED)
+        unverified = factory.Trait(verification_level=VerificationLevel.NONE)
 
 
 class TOTPDeviceFactory(factory.django.DjangoModelFactory):

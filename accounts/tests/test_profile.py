@@ -17,6 +17,9 @@ def test_profile_shows_the_account_fields(api_client, user):
         "country": "GB",
         "verification_level": "none",
         "two_factor_enabled": False,
+        "recovery_codes_left": 0,
+        "email_verified": True,
+        "allowed": {"trade": False, "transfer_internal": False, "transfer_wallet": False},
         "date_joined": body["date_joined"],
     }
     assert body["public_id"].startswith("up")

@@ -7,7 +7,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import totp_require
 from accounts.tests.factories import TOTPDeviceFactory, fresh_totp_code, totp_code
-from activities.models import Activity, ActivityType
+from activities.actor import Actor
+from activities.models import Activity, ActivityType, Source
 
 ENROL, CONFIRM = reverse("2fa-enrol"), reverse("2fa-confirm")
 DISABLE, STATUS = reverse("2fa-disable"), reverse("2fa-status")
@@ -95,7 +96,7 @@ def test_disable_needs_a_valid_code(api_client, user):
 def test_malformed_codes_are_a_400(api_client, user):
     TOTPDeviceFactory(user=user)
 
-    for code in ["", "abc", "12", "1234567890"]:
+    for code in ["", "abc", "12", "123456789012", "abcde-fghij-k"]:
         response = api_client.post(DISABLE, {"code": code}, format="json")
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "invalid"
@@ -117,14 +118,14 @@ def test_repeated_wrong_codes_are_limited_with_a_wait(api_client, user, settings
 def test_a_code_cannot_be_used_twice(user):
     device = TOTPDeviceFactory(user=user)
     code = fresh_totp_code(device)
-    totp_require(user=user, code=code, ip=None, purpose="test")
+    totp_require(user=user, code=code, purpose="test", actor=Actor(ip=None, source=Source.WEB))
 
     import pytest
 
     from accounts.errors import InvalidTotpCodeError
 
     with pytest.raises(InvalidTotpCodeError):
-        totp_require(user=user, code=code, ip=None, purpose="test")
+        totp_require(user=user, code=code, purpose="test", actor=Actor(ip=None, source=Source.WEB))
 
 
 def test_totp_require_without_a_device_names_the_fix(user):
@@ -133,7 +134,12 @@ def test_totp_require_without_a_device_names_the_fix(user):
     from accounts.errors import TwoFactorRequiredError
 
     with pytest.raises(TwoFactorRequiredError) as caught:
-        totp_require(user=user, code="123456", ip=None, purpose="apikey.create")
+        totp_require(
+            user=user,
+            code="123456",
+            purpose="apikey.create",
+            actor=Actor(ip=None, source=Source.WEB),
+        )
 
     assert caught.value.code == "2fa_required"
     assert "profile" in caught.value.message
@@ -143,4 +149,9 @@ def test_code_from_next_window_is_accepted_within_tolerance(user):
     device = TOTPDeviceFactory(user=user)
     TOTPDevice.objects.filter(pk=device.pk).update(tolerance=1)
 
-    totp_require(user=user, code=totp_code(device, offset_steps=1), ip=None, purpose="test")
+    totp_require(
+        user=user,
+        code=totp_code(device, offset_steps=1),
+        purpose="test",
+        actor=Actor(ip=None, source=Source.WEB),
+    )

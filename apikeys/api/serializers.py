@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.serializers import TwoFactorCodeField
 from apikeys.models import ApiKey, Permission
 from apikeys.validation import NAME_MAX_LENGTH, whitelist_normalize
 from common.errors import DomainError
@@ -39,10 +40,8 @@ class NameField(serializers.CharField):
         super().__init__(**kwargs)
 
 
-class TotpCodeField(serializers.RegexField):
-    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
-        kwargs.setdefault("help_text", "The 6-digit code from your authenticator app.")
-        super().__init__(r"^\s*\d{6,8}\s*$", **kwargs)
+# The same field as every other 2FA check: an authenticator code or a recovery code.
+TotpCodeField = TwoFactorCodeField
 
 
 class ApiKeyOutputSerializer(serializers.ModelSerializer):

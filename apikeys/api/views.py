@@ -4,6 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from activities.actor import Actor
 from apikeys import services
 from apikeys.api.serializers import (
     ApiKeyCreatedOutputSerializer,
@@ -14,7 +15,6 @@ from apikeys.api.serializers import (
     TotpCodeField,
 )
 from apikeys.selectors import api_key_get, api_key_list
-from common.client_ip import client_ip
 from common.openapi import ERROR_RESPONSES, ErrorSerializer
 
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such key among yours.")}
@@ -54,7 +54,7 @@ class ApiKeyListCreateApi(APIView):
             permissions=data.validated_data["permissions"],
             ip_whitelist=data.validated_data["ip_whitelist"],
             totp_code=data.validated_data["code"],
-            ip=client_ip(request),
+            actor=Actor.web(request),
         )
         body = dict(ApiKeyOutputSerializer(issued.key).data)
         body["secret"] = issued.secret
@@ -90,7 +90,7 @@ class ApiKeyDetailApi(APIView):
         key = api_key_get(user=request.user, public_id=key_id)
         data = self.ApiKeyUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = services.api_key_update(key=key, ip=client_ip(request), **data.validated_data)
+        key = services.api_key_update(key=key, actor=Actor.web(request), **data.validated_data)
         return Response(ApiKeyOutputSerializer(key).data)
 
 
@@ -104,7 +104,7 @@ class ApiKeyActivationRequestApi(APIView):
     )
     def post(self, request: Request, key_id: str) -> Response:
         key = api_key_get(user=request.user, public_id=key_id)
-        services.api_key_activation_request(key=key, ip=client_ip(request))
+        services.api_key_activation_request(key=key, actor=Actor.web(request))
         return Response(ApiKeyOutputSerializer(key).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -124,7 +124,7 @@ class ApiKeyActivationConfirmApi(APIView):
         data = self.ApiKeyActivationConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         key = services.api_key_activation_confirm(
-            key=key, code=data.validated_data["code"], ip=client_ip(request)
+            key=key, code=data.validated_data["code"], actor=Actor.web(request)
         )
         return Response(ApiKeyOutputSerializer(key).data)
 
@@ -139,7 +139,7 @@ class ApiKeyDeactivateApi(APIView):
     )
     def post(self, request: Request, key_id: str) -> Response:
         key = api_key_get(user=request.user, public_id=key_id)
-        key = services.api_key_deactivate(key=key, ip=client_ip(request))
+        key = services.api_key_deactivate(key=key, actor=Actor.web(request))
         return Response(ApiKeyOutputSerializer(key).data)
 
 
@@ -159,6 +159,6 @@ class ApiKeyDeleteApi(APIView):
         data = self.ApiKeyDeleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.api_key_delete(
-            key=key, totp_code=data.validated_data["code"], ip=client_ip(request)
+            key=key, totp_code=data.validated_data["code"], actor=Actor.web(request)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

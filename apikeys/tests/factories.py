@@ -8,6 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.services import user_create
+from activities.actor import Actor
 from apikeys.models import ApiKey, Permission
 from apikeys.services import api_key_issue
 
@@ -21,6 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"keyholder{n}@example.com")
     password = "a long test password"
     full_name = factory.Faker("name")
+    verification_level = "verified"
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -42,6 +44,7 @@ def issue_key(
         permissions=permissions,
         ip_whitelist=ip_whitelist,
         active=active,
+        actor=Actor.system(),
     )
     return issued.key, issued.secret
 

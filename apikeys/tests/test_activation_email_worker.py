@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from activities.actor import Actor
+from activities.models import Source
 from apikeys.models import ApiKey
 from apikeys.services import api_key_activation_confirm, api_key_activation_request
 from apikeys.tests.factories import issue_key
@@ -81,7 +83,7 @@ def test_a_real_worker_sends_the_activation_email(tmp_path):
     celery_app.conf.CELERY_TASK_ALWAYS_EAGER = False  # this test's task goes through the broker
     try:
         key, secret = issue_key(active=False, name="Worker bot")
-        api_key_activation_request(key=key, ip="10.0.0.1")
+        api_key_activation_request(key=key, actor=Actor(ip="10.0.0.1", source=Source.WEB))
 
         message = wait_for_mail(mail_dir)
     finally:
@@ -100,5 +102,5 @@ def test_a_real_worker_sends_the_activation_email(tmp_path):
     assert secret not in body
     assert secret not in message.as_string()
     code = re.search(r"Activation code: (\d+)", body).group(1)
-    api_key_activation_confirm(key=key, code=code, ip="10.0.0.1")
+    api_key_activation_confirm(key=key, code=code, actor=Actor(ip="10.0.0.1", source=Source.WEB))
     assert ApiKey.objects.get(pk=key.pk).is_active

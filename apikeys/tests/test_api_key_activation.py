@@ -6,7 +6,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.models import Activity, ActivityType, Outcome
+from activities.actor import Actor
+from activities.models import Activity, ActivityType, Outcome, Source
 from apikeys.models import ApiKey, ApiKeyActivation
 from apikeys.tests.factories import issue_key
 
@@ -208,7 +209,7 @@ def test_a_queued_code_that_does_not_belong_to_the_challenge_is_not_sent(db):
     from apikeys.services import api_key_activation_email_send, api_key_activation_request
 
     key, _ = issue_key(active=False)
-    activation = api_key_activation_request(key=key, ip=None)
+    activation = api_key_activation_request(key=key, actor=Actor(ip=None, source=Source.WEB))
     foreign = crypto.seal_text("11111111", context=f"apikey-activation:{activation.pk}")
 
     assert api_key_activation_email_send(activation_id=activation.pk, sealed_code=foreign) is False

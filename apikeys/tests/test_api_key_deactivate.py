@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from activities.actor import Actor
 from activities.models import Activity, ActivityType, Source
 from apikeys.selectors import api_key_get_for_auth
 from apikeys.services import api_key_deactivate
@@ -36,7 +37,7 @@ def test_a_deactivated_key_is_refused_at_once_even_with_a_warm_cache(
     assert api_key_get_for_auth(public_id=key.public_id).is_active
 
     with django_capture_on_commit_callbacks(execute=True):
-        api_key_deactivate(key=key, ip="10.0.0.1")
+        api_key_deactivate(key=key, actor=Actor(ip="10.0.0.1", source=Source.WEB))
 
     assert api_key_get_for_auth(public_id=key.public_id).is_active is False
 

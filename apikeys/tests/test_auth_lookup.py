@@ -3,6 +3,8 @@
 import pytest
 from django.core.cache import cache
 
+from activities.actor import Actor
+from activities.models import Source
 from apikeys import auth_cache
 from apikeys.selectors import api_key_get_for_auth
 from apikeys.services import api_key_delete, api_key_issue, api_key_update
@@ -61,7 +63,7 @@ def test_a_new_key_is_found_even_if_its_id_was_looked_up_before_the_commit(
 ):
     user = issue_key()[0].user
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        issued = api_key_issue(user=user, name="later", permissions=["read"])
+        issued = api_key_issue(user=user, name="later", permissions=["read"], actor=Actor.system())
     # A lookup that ran before the commit remembered "unknown"; the creation's commit must override it.
     cache.set(auth_cache.cache_key(issued.key.public_id), auth_cache.UNKNOWN)
     for callback in callbacks:
@@ -75,7 +77,9 @@ def test_deletion_is_seen_at_once_with_a_warm_cache(db, django_capture_on_commit
     api_key_get_for_auth(public_id=key.public_id)
 
     with django_capture_on_commit_callbacks(execute=True):
-        api_key_delete(key=key, totp_code=totp_code(key.user), ip=None)
+        api_key_delete(
+            key=key, totp_code=totp_code(key.user), actor=Actor(ip=None, source=Source.WEB)
+        )
 
     assert api_key_get_for_auth(public_id=key.public_id) is None
 
@@ -95,7 +99,7 @@ def test_a_reader_that_loaded_the_old_row_cannot_write_it_back_over_the_invalida
     )
     # The change commits and invalidates between the reader's database read and its cache fill.
     with django_capture_on_commit_callbacks(execute=True):
-        api_key_update(key=key, ip=None, permissions=["read"])
+        api_key_update(key=key, permissions=["read"], actor=Actor(ip=None, source=Source.WEB))
     auth_cache.fill(key.public_id, stale_entry)
 
     assert cache.get(auth_cache.cache_key(key.public_id)) == auth_cache.STALE
@@ -118,7 +122,7 @@ def test_invalidation_waits_for_the_commit(db, django_capture_on_commit_callback
     key, _ = issue_key()
     api_key_get_for_auth(public_id=key.public_id)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        api_key_update(key=key, ip=None, permissions=["read"])
+        api_key_update(key=key, permissions=["read"], actor=Actor(ip=None, source=Source.WEB))
     assert isinstance(cache.get(auth_cache.cache_key(key.public_id)), auth_cache.Entry)
     for callback in callbacks:
         callback()
@@ -132,5 +136,5 @@ def test_deactivation_is_seen_at_once_after_a_real_commit():
 
     key, _ = issue_key(active=True)
     assert api_key_get_for_auth(public_id=key.public_id).is_active
-    api_key_deactivate(key=key, ip=None)
+    api_key_deactivate(key=key, actor=Actor(ip=None, source=Source.WEB))
     assert api_key_get_for_auth(public_id=key.public_id).is_active is False

@@ -4,11 +4,14 @@ from decimal import Decimal as D
 
 import pytest
 
+from activities.actor import Actor
 from activities.models import Activity, ActivityType, Source
 from conditions.errors import PairConditionsInvalidError
 from conditions.models import Pair, PairStatus
 from conditions.services import pair_create, pair_update
 from conditions.tests.factories import CurrencyFactory
+
+STAFF = Actor(ip=None, source=Source.ADMIN)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +28,8 @@ def test_a_change_is_saved_and_recorded_with_old_and_new_values(btc_usd, staff_u
     before = btc_usd.updated_at
     pair = pair_update(
         pair=btc_usd,
-        actor=staff_user,
-        ip="10.0.0.1",
+        user=staff_user,
+        actor=Actor(ip="10.0.0.1", source=Source.ADMIN),
         changes={
             "min_amount": D("0.001"),
             "status": PairStatus.CANCEL_ONLY,
@@ -54,7 +57,7 @@ def test_a_change_is_saved_and_recorded_with_old_and_new_values(btc_usd, staff_u
 
 def test_a_change_to_nothing_writes_nothing(btc_usd, staff_user) -> None:  # type: ignore[no-untyped-def]
     before = Pair.objects.get(pk=btc_usd.pk).updated_at
-    pair_update(pair=btc_usd, actor=staff_user, changes={"tick_size": D("0.10000")})
+    pair_update(pair=btc_usd, user=staff_user, actor=STAFF, changes={"tick_size": D("0.10000")})
     assert history("BTC-USD") == []
     assert Pair.objects.get(pk=btc_usd.pk).updated_at == before
 
@@ -80,7 +83,7 @@ def test_inconsistent_conditions_are_refused_and_change_nothing(
     btc_usd, staff_user, changes, field
 ) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PairConditionsInvalidError) as caught:
-        pair_update(pair=btc_usd, actor=staff_user, changes=changes)
+        pair_update(pair=btc_usd, user=staff_user, actor=STAFF, changes=changes)
     assert field in caught.value.details
     stored = Pair.objects.get(pk=btc_usd.pk)
     assert (stored.tick_size, stored.min_amount, stored.min_price, stored.order_types) == (
@@ -95,9 +98,9 @@ def test_inconsistent_conditions_are_refused_and_change_nothing(
 def test_fee_currency_must_be_base_or_quote(btc_usd, staff_user) -> None:  # type: ignore[no-untyped-def]
     eur = CurrencyFactory(code="EUR", fiat=True)
     with pytest.raises(PairConditionsInvalidError) as caught:
-        pair_update(pair=btc_usd, actor=staff_user, changes={"fee_currency": eur})
+        pair_update(pair=btc_usd, user=staff_user, actor=STAFF, changes={"fee_currency": eur})
     assert "fee_currency" in caught.value.details
-    pair_update(pair=btc_usd, actor=staff_user, changes={"fee_currency": btc_usd.base})
+    pair_update(pair=btc_usd, user=staff_user, actor=STAFF, changes={"fee_currency": btc_usd.base})
     assert history("BTC-USD")[0].details["changes"] == {
         "fee_currency": {"old": "USD", "new": "BTC"}
     }
@@ -123,7 +126,7 @@ def test_create_derives_the_symbol_and_records_every_field(staff_user) -> None: 
         "order_types": ["Limit", "Market"],
         "time_in_force": ["GTC", "IOC"],
     }
-    pair = pair_create(actor=staff_user, values=values)
+    pair = pair_create(user=staff_user, actor=STAFF, values=values)
     assert pair.symbol == "ETH-USD"
     assert pair.price_precision == 2
     [row] = history("ETH-USD")
@@ -152,7 +155,7 @@ def test_create_refuses_the_same_base_and_quote(staff_user) -> None:  # type: ig
         "time_in_force": ["GTC"],
     }
     with pytest.raises(PairConditionsInvalidError):
-        pair_create(actor=staff_user, values=values)
+        pair_create(user=staff_user, actor=STAFF, values=values)
     assert not Pair.objects.exists()
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from activities.models import Source
 from apikeys.models import Permission
 from common.money import format_amount
 from conditions.models import Currency
@@ -66,14 +65,6 @@ def _amount(value: Decimal, places: int | None) -> str:
     return format_amount(value, places) or "0"
 
 
-def _source(call: Call) -> dict[str, Any]:
-    return {
-        "ip": call.ip,
-        "source": Source.GATEWAY,
-        "api_key": call.key.public_id if call.key else "",
-    }
-
-
 class PageParams(Params):
     pageSize = IntParam(min_value=1, required=False)
     pageNumber = IntParam(min_value=1, required=False)
@@ -108,7 +99,7 @@ class CreateAccountParams(Params):
 def do_create_account(params: dict[str, Any], call: Call) -> dict[str, Any]:
     """Idempotent: an existing name is answered with that name and nothing is created."""
     result = services.account_create(
-        user=call.user, name=params["accountId"], currency=params["currency"], **_source(call)
+        user=call.user, name=params["accountId"], currency=params["currency"], actor=call.actor
     )
     return {"accountId": result.account.name}
 
@@ -295,7 +286,7 @@ def do_my_internal_transfer(params: dict[str, Any], call: Call) -> dict[str, Any
         currency=params["currency"],
         amount=params["amount"],
         client_tx_id=params.get("clientTxId") or "",
-        **_source(call),
+        actor=call.actor,
     )
     return {"transactionId": result.transaction_id}
 
@@ -317,7 +308,7 @@ def _wallet_transfer(
         currency=params["currency"],
         amount=params["amount"],
         client_tx_id=params["clientTxId"],
-        **_source(call),
+        actor=call.actor,
     )
     return _wallet_reply(result, params["accountId"])
 
@@ -373,7 +364,7 @@ def get_deposit_address(params: dict[str, Any], call: Call) -> dict[str, Any]:
         account=params["accountId"],
         currency=params["currency"],
         blockchain=params.get("blockchain"),
-        **_source(call),
+        actor=call.actor,
     )
     reply = {
         "accountId": params["accountId"],

@@ -14,7 +14,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from activities.models import Source
 from apikeys.models import Permission
 from common.money import places_of
 from conditions.models import Pair
@@ -56,14 +55,6 @@ PRICE_MISSING = "Mandatory parameter price is missing"
 ORDERS_PAGE_MAX = 1000
 ORDERS_PAGE_TEXT = f"Page size is limited to {ORDERS_PAGE_MAX} items"
 MAX_RANGE = timedelta(days=365)
-
-
-def _source(call: Call) -> dict[str, Any]:
-    return {
-        "ip": call.ip,
-        "source": Source.GATEWAY,
-        "api_key": call.key.public_id if call.key else "",
-    }
 
 
 def amount_text(value: Decimal | None, places: int) -> str | None:
@@ -240,7 +231,7 @@ def do_my_new_order(params: dict[str, Any], call: Call) -> dict[str, Any]:
         comment=params.get("comment") or "",
         client_created_at=params["timestamp"],
         now=call.now,
-        **_source(call),
+        actor=call.actor,
     )
     return execution_report(result)
 
@@ -276,7 +267,7 @@ def do_cancel_my_order(params: dict[str, Any], call: Call) -> dict[str, Any]:
         order_id=params.get("orderId"),
         client_order_id=params.get("clientOrderId"),
         now=call.now,
-        **_source(call),
+        actor=call.actor,
     )
     return {}
 
@@ -294,7 +285,7 @@ class CancelAllParams(Params):
 )
 def do_cancel_all_orders(params: dict[str, Any], call: Call) -> dict[str, Any]:
     cancelled = services.order_cancel_all(
-        user=call.user, accounts=params.get("accountIds") or None, now=call.now, **_source(call)
+        user=call.user, accounts=params.get("accountIds") or None, now=call.now, actor=call.actor
     )
     return {"clientOrderIds": [order.client_order_id for order in cancelled]}
 

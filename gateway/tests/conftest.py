@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from activities.models import Activity, ActivityType, Source
+from activities.models import Activity, ActivityType
 from activities.services import record
 from apikeys.models import ApiKey, Permission
 from apikeys.tests.factories import issue_key
@@ -125,10 +125,8 @@ def test_actions() -> Iterator[None]:
         record(
             user=call.user,
             action=ActivityType.ORDER_PLACED,
-            ip=call.ip,
-            source=Source.GATEWAY,
-            api_key=call.key.public_id if call.key else "",
             details={"pair": params["pair"]},
+            actor=call.actor,
         )
         return {"accepted": True, "amount": params["amount"]}
 

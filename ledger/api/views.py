@@ -7,9 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from activities.models import Source
+from activities.actor import Actor
 from common.api import NewestFirstCursorPagination
-from common.client_ip import client_ip
 from common.openapi import ERROR_RESPONSES
 from ledger import selectors, services
 from ledger.api.serializers import (
@@ -97,8 +96,7 @@ class AccountsApi(APIView):
             user=request.user,
             name=data.validated_data["name"],
             currency=data.validated_data.get("currency"),
-            ip=client_ip(request),
-            source=Source.WEB,
+            actor=Actor.web(request),
         )
         return Response(
             AccountOutputSerializer(result.account).data,
@@ -126,7 +124,7 @@ class InternalTransferApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.transfer_internal(
-            user=request.user, ip=client_ip(request), source=Source.WEB, **data.validated_data
+            user=request.user, actor=Actor.web(request), **data.validated_data
         )
         return Response(TransferOutputSerializer(result).data)
 
@@ -151,7 +149,7 @@ class FromWalletTransferApi(APIView):
         data = WalletTransferInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.transfer_from_wallet(
-            user=request.user, ip=client_ip(request), source=Source.WEB, **data.validated_data
+            user=request.user, actor=Actor.web(request), **data.validated_data
         )
         return Response(TransferOutputSerializer(result).data)
 
@@ -167,7 +165,7 @@ class ToWalletTransferApi(APIView):
         data = WalletTransferInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.transfer_to_wallet(
-            user=request.user, ip=client_ip(request), source=Source.WEB, **data.validated_data
+            user=request.user, actor=Actor.web(request), **data.validated_data
         )
         return Response(TransferOutputSerializer(result).data)
 
@@ -273,7 +271,6 @@ class DepositAddressApi(APIView):
             account=data.validated_data["account"],
             currency=data.validated_data["currency"],
             blockchain=data.validated_data.get("blockchain"),
-            ip=client_ip(request),
-            source=Source.WEB,
+            actor=Actor.web(request),
         )
         return Response(DepositAddressOutputSerializer(address).data)

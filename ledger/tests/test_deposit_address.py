@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from activities.models import Activity, ActivityType
+from activities.actor import Actor
+from activities.models import Activity, ActivityType, Source
 from ledger import errors
 from ledger.models import DepositAddress
 from ledger.services import account_create, deposit_address_get, deposit_addresses_load
@@ -16,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pool(user, currencies):  # type: ignore[no-untyped-def]
-    account_create(user=user, name="sub1")
-    account_create(user=user, name="sub2")
+    account_create(user=user, name="sub1", actor=Actor.system())
+    account_create(user=user, name="sub2", actor=Actor.system())
     deposit_addresses_load(
         currency="BTC", network="bitcoin", addresses=[("bc1qaaa", ""), ("bc1qbbb", "")]
     )
@@ -26,9 +27,15 @@ def pool(user, currencies):  # type: ignore[no-untyped-def]
 
 def test_an_account_is_given_the_next_free_address_and_keeps_it(user, pool):
     first = deposit_address_get(
-        user=user, account="sub1", currency="BTC", blockchain="bitcoin", ip="10.0.0.2"
+        user=user,
+        account="sub1",
+        currency="BTC",
+        blockchain="bitcoin",
+        actor=Actor(ip="10.0.0.2", source=Source.WEB),
     )
-    again = deposit_address_get(user=user, account="sub1", currency="BTC", blockchain=None)
+    again = deposit_address_get(
+        user=user, account="sub1", currency="BTC", blockchain=None, actor=Actor.system()
+    )
     assert first.address == "bc1qaaa"
     assert again.pk == first.pk
     assert first.account.name == "sub1"
@@ -40,16 +47,23 @@ def test_an_account_is_given_the_next_free_address_and_keeps_it(user, pool):
 
 
 def test_each_account_gets_its_own_address(user, pool):
-    a = deposit_address_get(user=user, account="sub1", currency="BTC")
-    b = deposit_address_get(user=user, account="sub2", currency="BTC")
+    a = deposit_address_get(user=user, account="sub1", currency="BTC", actor=Actor.system())
+    b = deposit_address_get(user=user, account="sub2", currency="BTC", actor=Actor.system())
     assert a.address != b.address
 
 
 def test_a_missing_blockchain_means_the_default_network(user, pool):
     deposit_addresses_load(currency="USDT", network="ERC20", addresses=[("0xabc", "")])
-    assert deposit_address_get(user=user, account="sub1", currency="USDT").network == "ERC20"
     assert (
-        deposit_address_get(user=user, account="sub1", currency="USDT", blockchain="tron").address
+        deposit_address_get(
+            user=user, account="sub1", currency="USDT", actor=Actor.system()
+        ).network
+        == "ERC20"
+    )
+    assert (
+        deposit_address_get(
+            user=user, account="sub1", currency="USDT", blockchain="tron", actor=Actor.system()
+        ).address
         == "TXYZ1"
     )
 
@@ -79,14 +93,20 @@ def test_a_missing_blockchain_means_the_default_network(user, pool):
 )
 def test_refusals_hand_out_nothing(user, pool, params, error, text):
     with pytest.raises(error, match=text):
-        deposit_address_get(user=user, **{"account": "sub1", "currency": "BTC", **params})
+        deposit_address_get(
+            user=user, actor=Actor.system(), **{"account": "sub1", "currency": "BTC", **params}
+        )
     assert not DepositAddress.objects.filter(account__isnull=False).exists()
 
 
 def test_an_empty_pool_says_so(user, pool):
-    deposit_address_get(user=user, account="sub1", currency="USDT", blockchain="tron")
+    deposit_address_get(
+        user=user, account="sub1", currency="USDT", blockchain="tron", actor=Actor.system()
+    )
     with pytest.raises(errors.DepositAddressUnavailableError):
-        deposit_address_get(user=user, account="sub2", currency="USDT", blockchain="tron")
+        deposit_address_get(
+            user=user, account="sub2", currency="USDT", blockchain="tron", actor=Actor.system()
+        )
 
 
 def test_loading_skips_addresses_already_in_the_pool(pool):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from activities.actor import Actor
 from ledger.services import transfer_internal, transfer_to_wallet
 from ledger.tests.gateway_helpers import gateway_for
 
@@ -19,9 +20,15 @@ def gw(funded_user):  # type: ignore[no-untyped-def]
         to_account="sub2",
         currency="USD",
         amount=Decimal("10"),
+        actor=Actor.system(),
     )
     transfer_to_wallet(
-        user=funded_user, account="sub2", currency="USD", amount=Decimal("4"), client_tx_id="w1"
+        user=funded_user,
+        account="sub2",
+        currency="USD",
+        amount=Decimal("4"),
+        client_tx_id="w1",
+        actor=Actor.system(),
     )
     return gateway_for(funded_user)
 

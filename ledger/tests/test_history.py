@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from activities.actor import Actor
 from ledger import selectors
 from ledger.models import JournalEntry, TransactionType
 from ledger.services import transfer_internal, transfer_to_wallet
@@ -21,9 +22,15 @@ def history(funded_user):  # type: ignore[no-untyped-def]
         to_account="sub2",
         currency="USD",
         amount=Decimal("10"),
+        actor=Actor.system(),
     )
     transfer_to_wallet(
-        user=funded_user, account="sub2", currency="USD", amount=Decimal("4"), client_tx_id="w1"
+        user=funded_user,
+        account="sub2",
+        currency="USD",
+        amount=Decimal("4"),
+        client_tx_id="w1",
+        actor=Actor.system(),
     )
     return funded_user
 

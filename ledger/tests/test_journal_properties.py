@@ -9,6 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from activities.actor import Actor
+from activities.models import Source
 from common.errors import DomainError
 from ledger import services
 from ledger.models import Balance, JournalEntry
@@ -45,13 +47,19 @@ def _run(user, operation) -> None:  # type: ignore[no-untyped-def]
     kind, *args = operation
     if kind == "credit":
         currency, amount = args
-        services.wallet_credit(user=user, currency=currency, amount=amount)
+        services.wallet_credit(
+            user=user, currency=currency, amount=amount, actor=Actor(ip=None, source=Source.ADMIN)
+        )
     elif kind == "deposit":
         account, currency, amount = args
-        services.transfer_from_wallet(user=user, account=account, currency=currency, amount=amount)
+        services.transfer_from_wallet(
+            user=user, account=account, currency=currency, amount=amount, actor=Actor.system()
+        )
     elif kind == "withdraw":
         account, currency, amount = args
-        services.transfer_to_wallet(user=user, account=account, currency=currency, amount=amount)
+        services.transfer_to_wallet(
+            user=user, account=account, currency=currency, amount=amount, actor=Actor.system()
+        )
     else:
         source, target, currency, amount, client_tx_id = args
         services.transfer_internal(
@@ -61,6 +69,7 @@ def _run(user, operation) -> None:  # type: ignore[no-untyped-def]
             currency=currency,
             amount=amount,
             client_tx_id=client_tx_id,
+            actor=Actor.system(),
         )
 
 
@@ -70,7 +79,7 @@ def _run(user, operation) -> None:  # type: ignore[no-untyped-def]
 @given(ops=operations)
 def test_the_journal_stays_balanced_and_matches_the_balances(user, currencies, ops):
     for name in ACCOUNTS:
-        services.account_create(user=user, name=name)
+        services.account_create(user=user, name=name, actor=Actor.system())
     for operation in ops:
         # Refusals are part of the property: they must leave everything consistent.
         with contextlib.suppress(DomainError):

@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
+from activities.actor import Actor
+from activities.models import Source
 from ledger.errors import InsufficientFundsError
 from ledger.locking import lock_balances
 from ledger.models import JournalTransaction, TransactionType
@@ -19,12 +21,23 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def traders(user, other_user, currencies):  # type: ignore[no-untyped-def]
     """`user` (buyer) holds 1000 USD in "buy"; `other_user` (seller) holds 1 BTC in "sell"."""
-    wallet_credit(user=user, currency="USD", amount=Decimal("1000"))
-    wallet_credit(user=other_user, currency="BTC", amount=Decimal("1"))
-    buyer = account_create(user=user, name="buy").account
-    seller = account_create(user=other_user, name="sell").account
-    transfer_from_wallet(user=user, account="buy", currency="USD", amount=Decimal("1000"))
-    transfer_from_wallet(user=other_user, account="sell", currency="BTC", amount=Decimal("1"))
+    wallet_credit(
+        user=user, currency="USD", amount=Decimal("1000"), actor=Actor(ip=None, source=Source.ADMIN)
+    )
+    wallet_credit(
+        user=other_user,
+        currency="BTC",
+        amount=Decimal("1"),
+        actor=Actor(ip=None, source=Source.ADMIN),
+    )
+    buyer = account_create(user=user, name="buy", actor=Actor.system()).account
+    seller = account_create(user=other_user, name="sell", actor=Actor.system()).account
+    transfer_from_wallet(
+        user=user, account="buy", currency="USD", amount=Decimal("1000"), actor=Actor.system()
+    )
+    transfer_from_wallet(
+        user=other_user, account="sell", currency="BTC", amount=Decimal("1"), actor=Actor.system()
+    )
     return buyer, seller
 
 

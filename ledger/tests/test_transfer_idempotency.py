@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from activities.models import Activity, ActivityType
+from activities.actor import Actor
+from activities.models import Activity, ActivityType, Source
 from ledger.errors import ClientTxIdConflictError
 from ledger.models import JournalTransaction
 from ledger.services import (
@@ -28,7 +29,7 @@ def _internal(user, **change):  # type: ignore[no-untyped-def]
         "amount": Decimal("10"),
         "client_tx_id": "tx-1",
     }
-    return transfer_internal(user=user, **{**params, **change})
+    return transfer_internal(user=user, **{"actor": Actor.system(), **params, **change})
 
 
 def test_a_repeated_internal_transfer_returns_the_first_result_and_moves_nothing(funded_user):
@@ -52,7 +53,7 @@ def test_a_repeated_internal_transfer_returns_the_first_result_and_moves_nothing
     [{"amount": Decimal("11")}, {"to_account": "sub3"}, {"currency": "BTC"}],
 )
 def test_a_repeat_with_other_parameters_is_refused_and_moves_nothing(funded_user, change):
-    account_create(user=funded_user, name="sub3")
+    account_create(user=funded_user, name="sub3", actor=Actor.system())
     _internal(funded_user)
     before = snapshot()
     with pytest.raises(
@@ -74,13 +75,28 @@ def test_without_a_client_tx_id_every_call_moves_money(funded_user):
 
 
 def test_client_tx_ids_are_per_user(funded_user, other_user):
-    wallet_credit(user=other_user, currency="USD", amount=Decimal("50"))
-    account_create(user=other_user, name="mine")
+    wallet_credit(
+        user=other_user,
+        currency="USD",
+        amount=Decimal("50"),
+        actor=Actor(ip=None, source=Source.ADMIN),
+    )
+    account_create(user=other_user, name="mine", actor=Actor.system())
     first = transfer_from_wallet(
-        user=funded_user, account="sub2", currency="USD", amount=Decimal("1"), client_tx_id="same"
+        user=funded_user,
+        account="sub2",
+        currency="USD",
+        amount=Decimal("1"),
+        client_tx_id="same",
+        actor=Actor.system(),
     )
     second = transfer_from_wallet(
-        user=other_user, account="mine", currency="USD", amount=Decimal("1"), client_tx_id="same"
+        user=other_user,
+        account="mine",
+        currency="USD",
+        amount=Decimal("1"),
+        client_tx_id="same",
+        actor=Actor.system(),
     )
     assert first.transaction_id != second.transaction_id
     assert second.replayed is False
@@ -89,11 +105,21 @@ def test_client_tx_ids_are_per_user(funded_user, other_user):
 @pytest.mark.parametrize("service", [transfer_from_wallet, transfer_to_wallet])
 def test_wallet_transfers_are_idempotent_on_client_tx_id(funded_user, service):
     first = service(
-        user=funded_user, account="sub1", currency="USD", amount=Decimal("5"), client_tx_id="w-7"
+        user=funded_user,
+        account="sub1",
+        currency="USD",
+        amount=Decimal("5"),
+        client_tx_id="w-7",
+        actor=Actor.system(),
     )
     before = snapshot()
     again = service(
-        user=funded_user, account="sub1", currency="USD", amount=Decimal("5"), client_tx_id="w-7"
+        user=funded_user,
+        account="sub1",
+        currency="USD",
+        amount=Decimal("5"),
+        client_tx_id="w-7",
+        actor=Actor.system(),
     )
     assert (again.transaction_id, again.replayed) == (first.transaction_id, True)
     assert snapshot() == before
@@ -104,5 +130,6 @@ def test_wallet_transfers_are_idempotent_on_client_tx_id(funded_user, service):
             currency="USD",
             amount=Decimal("5"),
             client_tx_id="w-7",
+            actor=Actor.system(),
         )
     assert snapshot() == before

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from activities.actor import Actor
 from activities.models import Activity
 from ledger import errors
 from ledger.services import transfer_from_wallet, transfer_internal, transfer_to_wallet
@@ -51,7 +52,7 @@ def test_internal_transfer_refusals_move_nothing(funded_user, change, error, tex
     params.update(change)
     before, activities = snapshot(), Activity.objects.count()
     with pytest.raises(error, match=text):
-        transfer_internal(user=funded_user, **params)
+        transfer_internal(user=funded_user, actor=Actor.system(), **params)
     assert snapshot() == before
     assert Activity.objects.count() == activities
 
@@ -65,6 +66,7 @@ def test_another_users_sub_account_is_not_found(funded_user, other_user):
             to_account="sub2",
             currency="USD",
             amount=Decimal("1"),
+            actor=Actor.system(),
         )
     assert snapshot() == before
 
@@ -91,7 +93,7 @@ def test_wallet_transfer_refusals_move_nothing(funded_user, service, change, err
     params.update(change)
     before = snapshot()
     with pytest.raises(error, match=text):
-        service(user=funded_user, **params)
+        service(user=funded_user, actor=Actor.system(), **params)
     assert snapshot() == before
 
 
@@ -102,5 +104,12 @@ def test_wallet_transfer_refusals_move_nothing(funded_user, service, change, err
 def test_wallet_transfers_beyond_the_balance_are_insufficient_funds(funded_user, service, amount):
     before = snapshot()
     with pytest.raises(errors.InsufficientFundsError, match="^Insufficient funds$"):
-        service(user=funded_user, account="sub1", currency="USD", amount=amount, client_tx_id="x")
+        service(
+            user=funded_user,
+            account="sub1",
+            currency="USD",
+            amount=amount,
+            client_tx_id="x",
+            actor=Actor.system(),
+        )
     assert snapshot() == before

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from activities.actor import Actor
 from activities.models import Activity, ActivityType, Source
 from ledger.models import JournalEntry, JournalTransaction, TransactionType
 from ledger.services import transfer_from_wallet, transfer_internal, transfer_to_wallet
@@ -20,9 +21,7 @@ def test_an_internal_transfer_moves_funds_between_sub_accounts(funded_user):
         to_account="sub2",
         currency="USD",
         amount=Decimal("40.25"),
-        ip="10.1.1.1",
-        source=Source.GATEWAY,
-        api_key="pk_1",
+        actor=Actor(ip="10.1.1.1", source=Source.GATEWAY, api_key="pk_1"),
     )
     assert balance(funded_user, "sub1", "USD") == (Decimal("59.75"), 0)
     assert balance(funded_user, "sub2", "USD") == (Decimal("40.25"), 0)
@@ -47,7 +46,12 @@ def test_an_internal_transfer_moves_funds_between_sub_accounts(funded_user):
 
 def test_a_deposit_from_the_wallet_moves_wallet_funds_to_the_sub_account(funded_user):
     result = transfer_from_wallet(
-        user=funded_user, account="sub2", currency="BTC", amount=Decimal("0.5"), client_tx_id="d-1"
+        user=funded_user,
+        account="sub2",
+        currency="BTC",
+        amount=Decimal("0.5"),
+        client_tx_id="d-1",
+        actor=Actor.system(),
     )
     assert balance(funded_user, None, "BTC") == (Decimal("1.5"), 0)
     assert balance(funded_user, "sub2", "BTC") == (Decimal("0.5"), 0)
@@ -59,7 +63,12 @@ def test_a_deposit_from_the_wallet_moves_wallet_funds_to_the_sub_account(funded_
 
 def test_a_withdrawal_to_the_wallet_moves_funds_back(funded_user):
     result = transfer_to_wallet(
-        user=funded_user, account="sub1", currency="USD", amount=Decimal("100"), client_tx_id="w-1"
+        user=funded_user,
+        account="sub1",
+        currency="USD",
+        amount=Decimal("100"),
+        client_tx_id="w-1",
+        actor=Actor.system(),
     )
     assert balance(funded_user, "sub1", "USD") == (Decimal("0"), 0)
     assert balance(funded_user, None, "USD") == (Decimal("1000"), 0)
@@ -84,6 +93,7 @@ def test_the_whole_available_balance_can_be_moved(funded_user):
         to_account="sub2",
         currency="USD",
         amount=Decimal("100.00"),
+        actor=Actor.system(),
     )
     assert balance(funded_user, "sub1", "USD") == (0, 0)
 
@@ -95,6 +105,7 @@ def test_entries_carry_the_balance_after_each_movement(funded_user):
         to_account="sub2",
         currency="USD",
         amount=Decimal("30"),
+        actor=Actor.system(),
     )
     transfer_internal(
         user=funded_user,
@@ -102,6 +113,7 @@ def test_entries_carry_the_balance_after_each_movement(funded_user):
         to_account="sub2",
         currency="USD",
         amount=Decimal("20"),
+        actor=Actor.system(),
     )
     afters = list(
         JournalEntry.objects.filter(account__name="sub2", currency_id="USD")

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from activities.models import Activity, ActivityType
+from activities.actor import Actor
+from activities.models import Activity, ActivityType, Source
 from ledger.errors import AmountNotPositiveError, AmountPrecisionError, UnsupportedCurrencyError
 from ledger.models import Account, AccountKind, JournalTransaction, TransactionType
 from ledger.services import wallet_account, wallet_credit
@@ -24,7 +25,7 @@ def test_a_credit_enters_the_wallet_from_the_external_account(user, staff_user, 
         amount=Decimal("1.5"),
         by=staff_user,
         note="bank wire 42",
-        ip="10.0.0.9",
+        actor=Actor(ip="10.0.0.9", source=Source.ADMIN),
     )
     assert balance(user, None, "BTC") == (Decimal("1.5"), 0)
     assert journal_tx.type == TransactionType.EXTERNAL_CREDIT
@@ -51,7 +52,12 @@ def test_bad_credits_are_refused_and_move_nothing(user, currencies, currency, am
     wallet_account(user)
     before = snapshot()
     with pytest.raises(error):
-        wallet_credit(user=user, currency=currency, amount=Decimal(amount))
+        wallet_credit(
+            user=user,
+            currency=currency,
+            amount=Decimal(amount),
+            actor=Actor(ip=None, source=Source.ADMIN),
+        )
     assert snapshot() == before
 
 

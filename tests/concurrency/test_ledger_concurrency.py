@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from activities.actor import Actor
+from activities.models import Source
 from common.errors import DomainError
 from ledger import services
 from ledger.models import Balance, DepositAddress, JournalTransaction
@@ -57,11 +59,17 @@ def outcome(result: Any) -> str:
 @pytest.fixture
 def trader(user):  # type: ignore[no-untyped-def]
     make_currencies()
-    services.wallet_credit(user=user, currency="USD", amount=Decimal("1000"))
-    services.account_create(user=user, name="sub1")
-    services.account_create(user=user, name="sub2")
-    services.transfer_from_wallet(user=user, account="sub1", currency="USD", amount=Decimal("255"))
-    services.transfer_from_wallet(user=user, account="sub2", currency="USD", amount=Decimal("255"))
+    services.wallet_credit(
+        user=user, currency="USD", amount=Decimal("1000"), actor=Actor(ip=None, source=Source.ADMIN)
+    )
+    services.account_create(user=user, name="sub1", actor=Actor.system())
+    services.account_create(user=user, name="sub2", actor=Actor.system())
+    services.transfer_from_wallet(
+        user=user, account="sub1", currency="USD", amount=Decimal("255"), actor=Actor.system()
+    )
+    services.transfer_from_wallet(
+        user=user, account="sub2", currency="USD", amount=Decimal("255"), actor=Actor.system()
+    )
     return user
 
 
@@ -73,6 +81,7 @@ def test_concurrent_transfers_asking_for_more_than_the_balance_never_overdraw(tr
             to_account="sub2",
             currency="USD",
             amount=Decimal("10"),
+            actor=Actor.system(),
         )
         for _ in range(THREADS)
     ]
@@ -93,6 +102,7 @@ def test_opposite_transfers_at_once_neither_deadlock_nor_fail(trader):
                 to_account="sub2" if i % 2 else "sub1",
                 currency="USD",
                 amount=Decimal("5"),
+                actor=Actor.system(),
             )
         )
         for i in range(THREADS)
@@ -114,6 +124,7 @@ def test_concurrent_wallet_deposits_beyond_the_wallet_never_overdraw(trader):
                 currency="USD",
                 amount=Decimal("10"),
                 client_tx_id=f"d-{i}",
+                actor=Actor.system(),
             )
         )
         for i in range(THREADS)
@@ -133,6 +144,7 @@ def test_opposite_wallet_transfers_at_once_neither_deadlock_nor_fail(trader):
                 currency="USD",
                 amount=Decimal("5"),
                 client_tx_id=f"w-{i}",
+                actor=Actor.system(),
             )
         )
         for i in range(THREADS)
@@ -153,6 +165,7 @@ def test_one_client_tx_id_sent_many_times_at_once_moves_money_once(trader):
             currency="USD",
             amount=Decimal("7"),
             client_tx_id="same",
+            actor=Actor.system(),
         )
         for _ in range(20)
     ]
@@ -169,7 +182,10 @@ def test_first_time_balances_created_by_many_at_once(user, other_user):
     calls = [
         (
             lambda i=i: services.wallet_credit(
-                user=user if i % 2 else other_user, currency="BTC", amount=Decimal("0.1")
+                user=user if i % 2 else other_user,
+                currency="BTC",
+                amount=Decimal("0.1"),
+                actor=Actor(ip=None, source=Source.ADMIN),
             )
         )
         for i in range(20)
@@ -182,7 +198,10 @@ def test_first_time_balances_created_by_many_at_once(user, other_user):
 
 def test_concurrent_account_creation_respects_the_limit(user):
     make_currencies()
-    calls = [(lambda i=i: services.account_create(user=user, name=f"acc{i}")) for i in range(12)]
+    calls = [
+        (lambda i=i: services.account_create(user=user, name=f"acc{i}", actor=Actor.system()))
+        for i in range(12)
+    ]
     outcomes = Counter(outcome(r) for r in run_concurrently(calls))
     assert outcomes == {"ok": 4, "account_limit_reached": 8}
 
@@ -194,11 +213,11 @@ def test_concurrent_deposit_address_requests_hand_out_distinct_addresses(user, o
     )
     for owner in (user, other_user):
         for name in ("a", "b", "c"):
-            services.account_create(user=owner, name=name)
+            services.account_create(user=owner, name=name, actor=Actor.system())
     calls = [
         (
             lambda owner=owner, name=name: services.deposit_address_get(
-                user=owner, account=name, currency="BTC"
+                user=owner, account=name, currency="BTC", actor=Actor.system()
             )
         )
         for owner in (user, other_user)

@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 
 from accounts.services import user_create
+from activities.actor import Actor
 from conditions.models import Pair
 from conditions.tests.factories import CurrencyFactory, PairFactory
 from fees.schedule import publish_new_version
@@ -71,7 +72,9 @@ def market(db: None) -> list[Pair]:
 def traders(market: list[Pair]) -> list[Any]:
     users = []
     for n in range(TRADERS):
-        trader = user_create(email=f"t{n}@example.com", password="p" * 12)
+        trader = user_create(
+            email=f"t{n}@example.com", password="p" * 12, verification_level="verified"
+        )
         fund(trader, USD="200000", BTC="3", ETH="40")
         users.append(trader)
     return users
@@ -88,7 +91,9 @@ def trading_session(trader: Any, seed: int) -> list[str]:
         roll = rng.random()
         if mine and roll < 0.2:
             try:
-                order_cancel(user=trader, order_id=mine.pop(rng.randrange(len(mine))))
+                order_cancel(
+                    user=trader, order_id=mine.pop(rng.randrange(len(mine))), actor=Actor.system()
+                )
                 outcomes.append("cancelled")
             except (
                 OrderFinalError
@@ -112,6 +117,7 @@ def trading_session(trader: Any, seed: int) -> list[str]:
             price=None if kind == "Market" else price,
             time_in_force="IOC" if 0.8 < roll <= 0.9 else None,
             client_order_id=f"{seed}-{n}",
+            actor=Actor.system(),
         )
         outcomes.append(result.order.status)
         if result.order.status in OPEN_STATUSES:
@@ -179,6 +185,7 @@ def test_one_client_order_id_sent_at_once_places_one_order(traders: list[Any]) -
             amount=Decimal("0.01"),
             price=Decimal("40000"),
             client_order_id="same",
+            actor=Actor.system(),
         )
 
     results = run_concurrently([send for _ in range(8)])

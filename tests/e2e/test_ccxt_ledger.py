@@ -8,6 +8,8 @@ from typing import Any
 import ccxt
 import pytest
 
+from activities.actor import Actor
+from activities.models import Source
 from apikeys.tests.factories import issue_key
 from ledger.services import deposit_addresses_load, wallet_credit
 
@@ -19,8 +21,12 @@ def client(live_server: Any, user: Any) -> ccxt.cex:
     from demo import market
 
     market.seed(io.StringIO())
-    wallet_credit(user=user, currency="USDT", amount=Decimal("100"))
-    wallet_credit(user=user, currency="BTC", amount=Decimal("0.5"))
+    wallet_credit(
+        user=user, currency="USDT", amount=Decimal("100"), actor=Actor(ip=None, source=Source.ADMIN)
+    )
+    wallet_credit(
+        user=user, currency="BTC", amount=Decimal("0.5"), actor=Actor(ip=None, source=Source.ADMIN)
+    )
     deposit_addresses_load(currency="BTC", network="bitcoin", addresses=[("bc1qe2eaddress01", "")])
     key, secret = issue_key(user=user)
     exchange = ccxt.cex(

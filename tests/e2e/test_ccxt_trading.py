@@ -9,6 +9,8 @@ import ccxt
 import pytest
 
 from accounts.services import user_create
+from activities.actor import Actor
+from activities.models import Source
 from apikeys.tests.factories import issue_key
 from ledger.services import account_create, transfer_from_wallet, wallet_credit
 from trading.services import order_place
@@ -19,10 +21,21 @@ SYMBOL = "BTC/USDT"
 
 
 def _fund(user: Any, account: str, **amounts: str) -> None:
-    account_create(user=user, name=account)
+    account_create(user=user, name=account, actor=Actor.system())
     for currency, amount in amounts.items():
-        wallet_credit(user=user, currency=currency, amount=Decimal(amount))
-        transfer_from_wallet(user=user, account=account, currency=currency, amount=Decimal(amount))
+        wallet_credit(
+            user=user,
+            currency=currency,
+            amount=Decimal(amount),
+            actor=Actor(ip=None, source=Source.ADMIN),
+        )
+        transfer_from_wallet(
+            user=user,
+            account=account,
+            currency=currency,
+            amount=Decimal(amount),
+            actor=Actor.system(),
+        )
 
 
 @pytest.fixture
@@ -30,7 +43,9 @@ def maker(live_server: Any) -> Any:
     from demo import market
 
     market.seed(io.StringIO())
-    maker = user_create(email="maker@example.com", password="maker-password-1")
+    maker = user_create(
+        email="maker@example.com", password="maker-password-1", verification_level="verified"
+    )
     _fund(maker, "mm", USDT="1000000", BTC="10")
 
     def rest(side: str, amount: str, price: str) -> None:
@@ -42,6 +57,7 @@ def maker(live_server: Any) -> Any:
             order_type="Limit",
             amount=Decimal(amount),
             price=Decimal(price),
+            actor=Actor.system(),
         )
         assert result.order.status == "NEW", result.order.reject_reason
 

@@ -13,9 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from activities.models import Source
+from activities.actor import Actor
 from common.api import NewestFirstCursorPagination
-from common.client_ip import client_ip
 from common.openapi import ERROR_RESPONSES
 from conditions.selectors import pair_get, pair_list
 from trading import selectors, services
@@ -116,8 +115,7 @@ class OrdersApi(APIView):
             pair=values.pop("pair"),
             side=values.pop("side"),
             order_type=values.pop("order_type"),
-            ip=client_ip(request),
-            source=Source.WEB,
+            actor=Actor.web(request),
             **values,
         )
         return Response(
@@ -135,7 +133,7 @@ class OrderCancelApi(APIView):
     )
     def post(self, request: Request, order_id: int) -> Response:
         order = services.order_cancel(
-            user=request.user, order_id=order_id, ip=client_ip(request), source=Source.WEB
+            user=request.user, order_id=order_id, actor=Actor.web(request)
         )
         return Response(OrderOutputSerializer(order).data)
 

@@ -3,6 +3,8 @@
 from decimal import Decimal
 from typing import Any
 
+from activities.actor import Actor
+from activities.models import Source
 from ledger import services as ledger
 from ledger.models import SYSTEM_FEES, Account, AccountKind, Balance
 from trading.models import Order
@@ -13,11 +15,20 @@ SUB = "sub1"
 
 def fund(user: Any, account: str = SUB, **amounts: str) -> None:
     """Credit the wallet and move everything into the sub-account `account` (created if needed)."""
-    ledger.account_create(user=user, name=account)
+    ledger.account_create(user=user, name=account, actor=Actor.system())
     for currency, amount in amounts.items():
-        ledger.wallet_credit(user=user, currency=currency, amount=Decimal(amount))
+        ledger.wallet_credit(
+            user=user,
+            currency=currency,
+            amount=Decimal(amount),
+            actor=Actor(ip=None, source=Source.ADMIN),
+        )
         ledger.transfer_from_wallet(
-            user=user, account=account, currency=currency, amount=Decimal(amount)
+            user=user,
+            account=account,
+            currency=currency,
+            amount=Decimal(amount),
+            actor=Actor.system(),
         )
 
 
@@ -41,7 +52,7 @@ def place(
         order_type=kind,
         amount=None if amount is None else Decimal(amount),
         price=None if price is None else Decimal(price),
-        **kwargs,
+        **{"actor": Actor.system(), **kwargs},
     )
 
 

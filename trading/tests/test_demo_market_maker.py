@@ -7,6 +7,8 @@ from decimal import Decimal as D
 import pytest
 from django.core.management import call_command
 
+from activities.actor import Actor
+from activities.models import Source
 from conditions.models import Pair
 from demo import market, market_maker
 from ledger.models import Balance
@@ -71,9 +73,13 @@ def test_requoting_never_leaves_the_book_side_empty(demo_market) -> None:  # typ
     pair = Pair.objects.get(symbol="BTC-USD")
     best_bid = PairState.objects.get(pair=pair).best_bid
     far = UserFactory()
-    ledger.wallet_credit(user=far, currency="USD", amount=D("100000"))
-    ledger.account_create(user=far, name="far")
-    ledger.transfer_from_wallet(user=far, account="far", currency="USD", amount=D("100000"))
+    ledger.wallet_credit(
+        user=far, currency="USD", amount=D("100000"), actor=Actor(ip=None, source=Source.ADMIN)
+    )
+    ledger.account_create(user=far, name="far", actor=Actor.system())
+    ledger.transfer_from_wallet(
+        user=far, account="far", currency="USD", amount=D("100000"), actor=Actor.system()
+    )
     far_price = (best_bid * D("0.8") / pair.tick_size).to_integral_value() * pair.tick_size
     far_order = order_place(
         user=far,
@@ -83,6 +89,7 @@ def test_requoting_never_leaves_the_book_side_empty(demo_market) -> None:  # typ
         order_type="Limit",
         amount=D("0.001"),
         price=far_price,
+        actor=Actor.system(),
     )
 
     assert far_order.order.is_resting, far_order.order.reject_reason

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from activities.actor import Actor
 from trading.models import Candle, PairState, Resolution
 from trading.selectors import candles, order_book, tickers
 from trading.services import order_cancel
@@ -94,7 +95,7 @@ def test_top_of_book_changes_fold_into_candles(alice, bob, btc_usd) -> None:  # 
     place(alice, "BUY", "0.1", "49000", now=T0)
     place(alice, "BUY", "0.1", "49500", now=T0 + timedelta(seconds=10))
     low = place(alice, "BUY", "0.1", "49700", now=T0 + timedelta(seconds=20)).order
-    order_cancel(user=alice, order_id=low.pk, now=T0 + timedelta(seconds=30))
+    order_cancel(user=alice, order_id=low.pk, now=T0 + timedelta(seconds=30), actor=Actor.system())
     # The next minute: a trade, and the bid moves up.
     place(bob, "SELL", "0.05", "49500", now=T0 + timedelta(minutes=1))
     place(alice, "BUY", "0.1", "49800", now=T0 + timedelta(minutes=1, seconds=5))

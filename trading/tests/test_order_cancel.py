@@ -4,7 +4,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from activities.models import Activity, ActivityType
+from activities.actor import Actor
+from activities.models import Activity, ActivityType, Source
 from conditions.models import PairStatus
 from trading.errors import OrderCancelNotAllowedError, OrderFinalError, OrderNotFoundError
 from trading.models import OrderStatus, PairState
@@ -22,7 +23,9 @@ def test_cancel_releases_exactly_the_remaining_hold_of_a_partly_filled_order(ali
     order = reload(order)
     assert order.hold_remaining == D("30080")
     assert balance(alice, "USD") == (D("100000") - D("20020"), D("30080"))
-    cancelled = order_cancel(user=alice, order_id=order.pk, ip="192.0.2.1")
+    cancelled = order_cancel(
+        user=alice, order_id=order.pk, actor=Actor(ip="192.0.2.1", source=Source.WEB)
+    )
     assert cancelled.status == OrderStatus.CANCELLED
     assert reload(order).hold_remaining == 0
     assert balance(alice, "USD") == (D("100000") - D("20020"), D("0"))
@@ -34,7 +37,7 @@ def test_cancel_releases_exactly_the_remaining_hold_of_a_partly_filled_order(ali
 
 def test_cancel_by_client_order_id(alice) -> None:  # type: ignore[no-untyped-def]
     order = place(alice, "SELL", "0.1", "60000", client_order_id="my-1").order
-    order_cancel(user=alice, client_order_id="my-1")
+    order_cancel(user=alice, client_order_id="my-1", actor=Actor.system())
     assert reload(order).status == OrderStatus.CANCELLED
     assert balance(alice, "BTC") == (D("10"), D("0"))
 
@@ -43,15 +46,15 @@ def test_a_final_order_cannot_be_cancelled(alice, bob) -> None:  # type: ignore[
     place(alice, "SELL", "0.1", "50000")
     filled = place(bob, "BUY", "0.1", "50000").order
     with pytest.raises(OrderFinalError):
-        order_cancel(user=bob, order_id=filled.pk)
+        order_cancel(user=bob, order_id=filled.pk, actor=Actor.system())
 
 
 def test_another_users_order_is_not_found(alice, bob) -> None:  # type: ignore[no-untyped-def]
     order = place(alice, "SELL", "0.1", "60000").order
     with pytest.raises(OrderNotFoundError):
-        order_cancel(user=bob, order_id=order.pk)
+        order_cancel(user=bob, order_id=order.pk, actor=Actor.system())
     with pytest.raises(OrderNotFoundError):
-        order_cancel(user=alice, order_id=999999)
+        order_cancel(user=alice, order_id=999999, actor=Actor.system())
     assert reload(order).status == OrderStatus.NEW
 
 
@@ -60,7 +63,7 @@ def test_a_halted_pair_refuses_cancels(alice, btc_usd) -> None:  # type: ignore[
     btc_usd.status = PairStatus.HALTED
     btc_usd.save()
     with pytest.raises(OrderCancelNotAllowedError):
-        order_cancel(user=alice, order_id=order.pk)
+        order_cancel(user=alice, order_id=order.pk, actor=Actor.system())
     assert balance(alice, "BTC")[1] == D("0.1")
 
 
@@ -70,7 +73,7 @@ def test_cancel_all_cancels_every_open_order_and_releases_every_hold(alice, bob)
     b = place(alice, "BUY", "0.1", "40000").order
     c = place(alice, "BUY", "0.01", "40000", account="sub2").order
     other = place(bob, "SELL", "0.1", "61000").order
-    cancelled = order_cancel_all(user=alice)
+    cancelled = order_cancel_all(user=alice, actor=Actor.system())
     assert {o.pk for o in cancelled} == {a.pk, b.pk, c.pk}
     assert reload(other).status == OrderStatus.NEW
     assert balance(alice, "BTC") == (D("10"), D("0"))
@@ -82,7 +85,9 @@ def test_cancel_all_can_be_narrowed_to_accounts(alice) -> None:  # type: ignore[
     fund(alice, account="sub2", USD="1000")
     keep = place(alice, "SELL", "0.1", "60000").order
     gone = place(alice, "BUY", "0.01", "40000", account="sub2").order
-    assert [o.pk for o in order_cancel_all(user=alice, accounts=["sub2"])] == [gone.pk]
+    assert [
+        o.pk for o in order_cancel_all(user=alice, accounts=["sub2"], actor=Actor.system())
+    ] == [gone.pk]
     assert reload(keep).status == OrderStatus.NEW
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def carol(btc_usd, flat_fees):  # type: ignore[no-untyped-def]
-    carol = user_create(email="carol@example.com", password="x" * 12)
+    carol = user_create(email="carol@example.com", password="x" * 12, verification_level="verified")
     fund(carol, USD="100000", BTC="10")
     return carol
 

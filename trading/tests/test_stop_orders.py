@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from activities.actor import Actor
 from trading.models import OrderStatus
 from trading.services import order_cancel
 from trading.tests.helpers import balance, place, reload
@@ -61,6 +62,6 @@ def test_a_stop_already_reached_at_placement_acts_at_once(alice, bob) -> None:  
 def test_cancelling_a_waiting_stop_releases_its_hold(alice) -> None:  # type: ignore[no-untyped-def]
     order = stop(alice, "SELL", "0.1", "48000", "49000")
     assert balance(alice, "BTC")[1] == D("0.1")
-    order_cancel(user=alice, order_id=order.pk)
+    order_cancel(user=alice, order_id=order.pk, actor=Actor.system())
     assert reload(order).status == OrderStatus.CANCELLED
     assert balance(alice, "BTC") == (D("10"), D("0"))

@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from activities.models import Source
+from activities.actor import Actor
 from apikeys.services import api_key_issue
 from common.errors import DomainError
 
@@ -49,7 +49,7 @@ class Command(BaseCommand):
                 permissions=permissions,
                 ip_whitelist=options["ips"],
                 active=options["active"],
-                source=Source.OPERATOR,
+                actor=Actor.operator(),
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc

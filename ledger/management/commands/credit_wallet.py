@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from activities.models import Source
+from activities.actor import Actor
 from common.errors import DomainError
 from ledger.services import wallet_credit
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 currency=options["currency"].upper(),
                 amount=amount,
                 note=options["note"],
-                source=Source.OPERATOR,
+                actor=Actor.operator(),
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
