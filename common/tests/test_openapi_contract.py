@@ -97,6 +97,8 @@ def test_drf_codes_are_listed_under_the_status_they_leave_with():
 def test_every_error_response_lists_its_codes_as_an_enum(schema):
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
+            if "auth (allauth)" in operation.get("tags", []):
+                continue  # allauth's headless views answer in allauth's own envelope (accounts/openapi.py)
             for status, response in operation["responses"].items():
                 if not status.startswith("4"):
                     continue
