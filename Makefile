@@ -8,7 +8,7 @@ export DJANGO_SETTINGS_MODULE := config.settings
 # `make run ENV_FILE=.env` reads one on purpose.
 export ENV_FILE ?=
 
-.PHONY: run test lint format migrate seed bench clean
+.PHONY: run test lint format migrate seed bench bench-core clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.11 not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -49,6 +49,10 @@ migrate: $(VENV)/.installed
 
 seed: $(VENV)/.installed
 	$(PY) manage.py seed_demo
+
+## bench-core: the pure matching core in one process (no database): commands/s, p50/p99 per command
+bench-core: $(VENV)/.installed
+	$(PY) bench/trading_core.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -4,9 +4,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.services import user_create
+from accounts.tests.factories import otp_login
 from config.celery import app as celery_app
 
 
@@ -72,6 +74,12 @@ def staff_user(db: None, password: str):  # type: ignore[no-untyped-def]
     return user_create(
         email="staff@example.com", password=password, is_staff=True, is_superuser=True
     )
+
+
+@pytest.fixture
+def admin_client(staff_user) -> Client:  # type: ignore[no-untyped-def]
+    """The admin, logged in as the superuser `staff_user` with password and 2FA."""
+    return otp_login(Client(), staff_user)
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.levels import verification_level_set
 from accounts.models import User
+from activities.actor import Actor
 
 # django-otp's own admin for static devices lists the recovery codes themselves: secrets stay out of the admin.
 if admin.site.is_registered(StaticDevice):
@@ -24,17 +26,48 @@ class UserChangeForm(DjangoUserChangeForm):
         fields = "__all__"
 
 
+TOTP_FIELDS = ("user", "name", "confirmed", "last_used_at", "created_at")
+
+
 class TOTPDeviceInline(admin.TabularInline):
-    """Devices are shown, and can be removed (a lost phone); their keys never are."""
+    """Devices are shown, never their keys; nothing here adds, edits or removes one (that is the user's own
+    2FA flow, with its code and activity rows)."""
 
     model = TOTPDevice
-    fields = ("name", "confirmed", "last_used_at", "created_at")
+    fields = TOTP_FIELDS[1:]
     readonly_fields = fields
     extra = 0
-    can_delete = True
+    can_delete = False
     show_change_link = False
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+# django-otp's own TOTP admin shows every secret (key, QR code) and edits devices: replaced by a read-only one.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    fields = TOTP_FIELDS
+    readonly_fields = TOTP_FIELDS
+    list_display = TOTP_FIELDS
+    list_filter = ("confirmed",)
+    search_fields = ("user__email", "user__public_id", "name")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
 
@@ -79,10 +112,25 @@ class UserAdmin(DjangoUserAdmin):
     def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
         return self.inlines if obj is not None else []  # a user being added has no devices yet
 
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if request.user.has_perm("accounts.change_verification_level"):
+            return self.readonly_fields
+        return (*self.readonly_fields, "verification_level")
+
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        new_level = None
+        if change and "verification_level" in form.changed_data:
+            # The level sets the user's limits: it changes only through the service, which records who did it.
+            new_level = obj.verification_level
+            obj.verification_level = form.initial["verification_level"]
         if not change and not obj.public_id:
             from accounts.models import new_public_id
 
             # Admin-created users get their public id here; the unique column guards collisions.
             obj.public_id = new_public_id()
         super().save_model(request, obj, form, change)
+        if new_level is not None:
+            saved = verification_level_set(
+                user=obj, level=new_level, actor=Actor.admin(request), by=request.user
+            )
+            obj.verification_level = saved.verification_level

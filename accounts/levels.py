@@ -74,11 +74,12 @@ def verification_level_set(
     level: str,
     actor: Actor,
     reason: str = "",
+    by: User | None = None,
 ) -> User:
     """Set the user's level (the KYC hook; see the module docstring). Locks the user row.
 
     Records `profile.level_changed` (done by `actor`: `Actor.system()` for a provider, `Actor.admin(request)`
-    for staff) with old and new level and a short reason (a provider's case id,
+    for staff, naming the staff member `by`) with old and new level and a short reason (a provider's case id,
     never documents or personal data); records nothing when the level does not change.
     """
     new = VerificationLevel(level)
@@ -92,6 +93,11 @@ def verification_level_set(
         user=locked,
         action=ActivityType.LEVEL_CHANGED,
         actor=actor,
-        details={"old": old, "new": new.value, "reason": reason},
+        details={
+            "old": old,
+            "new": new.value,
+            "reason": reason,
+            **({"by": by.email} if by is not None else {}),
+        },
     )
     return locked

@@ -56,5 +56,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
+    class Meta:
+        permissions = [
+            ("change_verification_level", "Can change a user's verification level (and limits)")
+        ]
+
     def __str__(self) -> str:
         return f"{self.email} ({self.public_id})"

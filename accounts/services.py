@@ -29,6 +29,7 @@ from accounts.models import User, VerificationLevel, new_public_id
 from activities.actor import Actor
 from activities.models import ActivityType, Outcome
 from activities.services import record
+from common.errors import DomainError, TooManyAttemptsError
 from common.limits import FailureLimit
 
 DEVICE_NAME = "Authenticator app"
@@ -104,47 +105,76 @@ def user_create(
     raise RuntimeError("could not allocate a unique public id")
 
 
-def user_authenticate(*, email: str, password: str, code: str | None, actor: Actor) -> User:
-    """Check a login. Returns the user, or raises.
+def user_authenticate(
+    *, email: str, password: str, code: str | None, actor: Actor, staff: bool = False
+) -> User:
+    """Check a login at either door (the frontend JSON API, or the admin with `staff=True`). Returns the user,
+    or raises. Both doors share one set of failure limits, so an account or IP locked at one is locked at both.
 
     Raises `TooManyAttemptsError` when the email or the IP has too many recent failures (checked first, so a
     locked-out login reveals nothing about the password), `InvalidCredentialsError` for a wrong email or
     password, `EmailNotVerifiedError` for a signed-up user who has not confirmed the address (a fresh link is
-    mailed, within allauth's rate limit), and the TOTP errors of `totp_require` when the user has 2FA on. Records `auth.login` or, for a known
-    user, `auth.login_failed`.
+    mailed, within allauth's rate limit), and the TOTP errors of `totp_require` when the user has 2FA on. With
+    `staff=True` the user must be active staff (else `InvalidCredentialsError`, as for a wrong password) and must
+    have 2FA on and give a code (else `TwoFactorRequiredError`): the admin never lets a password alone in.
+    Records, for a known user, `auth.login`, `auth.login_failed` (with the reason) or `auth.login_locked`; a
+    wrong code also leaves the `2fa.failed` row of `totp_require`.
     """
     email = normalize_email(email)
     per_user, per_ip = _login_limits()
-    per_user.check(email)
-    per_ip.check(actor.ip)
+
+    def refused(action: ActivityType, reason: str, who: User | None = None) -> None:
+        known = who or User.objects.filter(email__iexact=email).first()
+        if known is not None:
+            record(
+                user=known,
+                action=action,
+                actor=actor,
+                outcome=Outcome.REFUSED,
+                details={"reason": reason},
+            )
+
+    try:
+        per_user.check(email)
+        per_ip.check(actor.ip)
+    except TooManyAttemptsError:
+        refused(ActivityType.LOGIN_LOCKED, "too_many_failures")
+        raise
     user = authenticate(email=email, password=password)
     if user is None:
         per_user.fail(email)
         per_ip.fail(actor.ip)
-        known = User.objects.filter(email__iexact=email).first()
-        if known is not None:
-            record(
-                user=known,
-                action=ActivityType.LOGIN_FAILED,
-                actor=actor,
-                outcome=Outcome.REFUSED,
-                details={"reason": "wrong_password"},
-            )
+        refused(ActivityType.LOGIN_FAILED, "wrong_password")
+        raise InvalidCredentialsError()
+    if staff and not user.is_staff:
+        refused(ActivityType.LOGIN_FAILED, "not_staff", user)
         raise InvalidCredentialsError()
     if not _email_is_verified(user):
-        record(
-            user=user,
-            action=ActivityType.LOGIN_FAILED,
-            actor=actor,
-            outcome=Outcome.REFUSED,
-            details={"reason": "email_unverified"},
-        )
+        refused(ActivityType.LOGIN_FAILED, "email_unverified", user)
         if _verification_email_send(user):
             raise EmailNotVerifiedError(
                 "Confirm your e-mail address first: we have sent you a new confirmation link."
             )
         raise EmailNotVerifiedError()
-    totp_require_if_enabled(user=user, code=code, actor=actor, purpose="login")
+    if staff and not totp_is_enabled(user=user):
+        refused(ActivityType.LOGIN_FAILED, "2fa_not_enabled", user)
+        raise TwoFactorRequiredError(
+            "Staff must turn on two-factor authentication before using the admin."
+        )
+    try:
+        totp_require_if_enabled(
+            user=user, code=code, actor=actor, purpose="admin_login" if staff else "login"
+        )
+    except TooManyAttemptsError:
+        refused(ActivityType.LOGIN_LOCKED, "too_many_wrong_codes", user)
+        raise
+    except TwoFactorRequiredError:
+        if staff:
+            refused(ActivityType.LOGIN_FAILED, "2fa_code_missing", user)
+        raise
+    except DomainError as exc:
+        refused(ActivityType.LOGIN_FAILED, exc.code, user)
+        raise
     per_user.reset(email)
     record(user=user, action=ActivityType.LOGIN, actor=actor)
     return user

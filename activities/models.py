@@ -8,6 +8,7 @@ class ActivityType(models.TextChoices):
     # accounts
     LOGIN = "auth.login", "Logged in"
     LOGIN_FAILED = "auth.login_failed", "Login failed"
+    LOGIN_LOCKED = "auth.login_locked", "Login refused: too many failures"
     LOGOUT = "auth.logout", "Logged out"
     TWO_FACTOR_ENABLED = "2fa.enabled", "2FA enabled"
     TWO_FACTOR_DISABLED = "2fa.disabled", "2FA disabled"
@@ -32,6 +33,7 @@ class ActivityType(models.TextChoices):
     APIKEY_CODE_FAILED = "apikey.code_failed", "API key confirmation code rejected"
     # trading conditions (rows written for the staff member who changed them)
     PAIR_CHANGED = "conditions.pair_changed", "Trading conditions changed"
+    FEE_SCHEDULE_CHANGED = "fees.schedule_changed", "Fee schedule changed"
     # signed gateway calls that change nothing (reads) and refused calls
     GATEWAY_CALL = "gateway.call", "Trading API call"
     GATEWAY_REFUSED = "gateway.refused", "Trading API call refused"

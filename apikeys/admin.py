@@ -63,6 +63,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
         count = 0
         for key in queryset:
             if key.is_active:
-                api_key_deactivate(key=key, actor=Actor.admin(request))
+                api_key_deactivate(
+                    key=key,
+                    actor=Actor.admin(request),
+                    by=request.user,  # type: ignore[arg-type]
+                )
                 count += 1
         self.message_user(request, f"Deactivated {count} API key(s).", messages.SUCCESS)

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from accounts.models import User
 from accounts.services import totp_require
 from activities.actor import Actor
 from activities.models import ActivityType, Outcome
@@ -318,7 +319,7 @@ def api_key_activation_confirm(*, key: ApiKey, code: str, actor: Actor) -> ApiKe
 # --- Deactivation, edit, deletion -------------------------------------------------------------------
 
 
-def _deactivate_locked(key: ApiKey, *, actor: Actor, reason: str) -> bool:
+def _deactivate_locked(key: ApiKey, *, actor: Actor, reason: str, by: str = "") -> bool:
     """Deactivate a locked key and void pending codes; True (and `apikey.deactivated` recorded) if it was on."""
     _void_open_activations(key, timezone.now())
     if not key.is_active:
@@ -329,21 +330,22 @@ def _deactivate_locked(key: ApiKey, *, actor: Actor, reason: str) -> bool:
         user=key.user,
         action=ActivityType.APIKEY_DEACTIVATED,
         actor=actor.on_key(key.public_id),
-        details={"name": key.name, "reason": reason},
+        details={"name": key.name, "reason": reason, **({"by": by} if by else {})},
     )
     auth_cache.invalidate_on_commit(key.public_id)
     return True
 
 
 @transaction.atomic(durable=True)
-def api_key_deactivate(*, key: ApiKey, actor: Actor) -> ApiKey:
+def api_key_deactivate(*, key: ApiKey, actor: Actor, by: User | None = None) -> ApiKey:
     """Turn a key off at once (pending activation codes stop working too). Idempotent.
 
     Locks the key. Raises `ApiKeyNotFoundError` if it was deleted meanwhile. Records `apikey.deactivated` when
-    the key was active. Reactivation needs a new emailed code.
+    the key was active (with `by`, the staff member's e-mail, when the admin deactivates). Reactivation needs a
+    new emailed code.
     """
     key = _lock(key)
-    _deactivate_locked(key, actor=actor, reason="requested")
+    _deactivate_locked(key, actor=actor, reason="requested", by=by.email if by else "")
     return key
 
 

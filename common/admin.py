@@ -1,5 +1,5 @@
 """Money on admin pages, by the one display rule (common.money): list columns and read-only fields show each
-amount with its currency's precision (`display_amount`); editable inputs show a plain decimal (`plain`). Never
+amount with its currency's precision (`display_amount`); editable inputs show a plain decimal (`plain_amount`). Never
 `1.0000E-8`, `0E-12` or the storage's twelve decimals.
 
     class OrderAdmin(MoneyAdmin, admin.ModelAdmin):
@@ -18,7 +18,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-from common.money import display_amount, plain
+from common.money import display_amount, plain_amount
 
 
 class PlainDecimalInput(forms.TextInput):
@@ -28,7 +28,7 @@ class PlainDecimalInput(forms.TextInput):
 
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, Decimal):
-            return plain(value)
+            return plain_amount(value)
         return super().format_value(value)
 
 
@@ -66,7 +66,7 @@ class MoneyMixin:
             if value is None:
                 return "-"
             decimals = None if places is None else _resolve(row, places)
-            return plain(value) if decimals is None else display_amount(value, decimals)
+            return plain_amount(value) if decimals is None else display_amount(value, decimals)
 
         shown.short_description = field.verbose_name  # type: ignore[attr-defined]
         shown.admin_order_field = name  # type: ignore[attr-defined]

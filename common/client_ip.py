@@ -6,10 +6,11 @@ whatever the client chose to send, so they prove nothing).
 """
 
 import ipaddress
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -55,3 +56,28 @@ def client_ip(request: HttpRequest) -> str | None:
             return str(address)
         peer = address
     return str(peer)
+
+
+def peer_is_trusted_proxy(request: HttpRequest) -> bool:
+    peer = _parse(request.META.get("REMOTE_ADDR", ""))
+    trusted = _networks(tuple(settings.TRUSTED_PROXIES))
+    return peer is not None and bool(trusted) and _trusted(peer, trusted)
+
+
+# Headers only a proxy of ours may set; from anyone else they are dropped before any code reads them.
+# (X-Forwarded-For is not here: `client_ip` already believes it only from a trusted proxy.)
+PROXY_ONLY_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
+
+
+class TrustedProxyHeadersMiddleware:
+    """Make `SECURE_PROXY_SSL_HEADER` mean "the proxy says HTTPS": a client that reaches the app directly
+    cannot claim HTTPS (secure cookies, no redirect, CSRF's https rules) by sending X-Forwarded-Proto."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not peer_is_trusted_proxy(request):
+            for header in PROXY_ONLY_HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)

@@ -80,10 +80,7 @@ def display_amount(value: Decimal, places: int) -> str:
     return format(value.quantize(step(places), rounding=ROUND_HALF_EVEN), "f")
 
 
-def plain(value: Decimal) -> str:
-    """A Decimal as people write it: no exponent, no trailing zeros (0.000100000000 -> "0.0001", 0E-12 -> "0").
-    For limits and rates that have no currency of their own, and for editable form inputs."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
+def plain_amount(value: Decimal) -> str:
+    """The shortest fixed-point string (no trailing zeros, never exponent notation): for activity details,
+    limits and rates that have no currency of their own, and editable form inputs (`1E-8` -> "0.00000001")."""
+    return format(value.normalize(), "f")

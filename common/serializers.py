@@ -8,7 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from common.money import DECIMAL_PLACES, MAX_DIGITS, display_amount, plain
+from common.money import DECIMAL_PLACES, MAX_DIGITS, display_amount, plain_amount
 
 # (row, serializer context) -> the decimals to show, or None for a plain decimal.
 Places = Callable[[Any, dict[str, Any]], int | None]
@@ -32,4 +32,4 @@ class MoneyField(serializers.DecimalField):
 
     def to_representation(self, value: Any) -> str:
         amount, places = value
-        return plain(amount) if places is None else display_amount(amount, places)
+        return plain_amount(amount) if places is None else display_amount(amount, places)

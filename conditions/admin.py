@@ -118,19 +118,19 @@ def _set_status(
     )
 
 
-@admin.action(description="Halt trading (no orders, no cancels)")
+@admin.action(description="Halt trading (no orders, no cancels)", permissions=["change"])
 def halt(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Pair]) -> None:
     _set_status(modeladmin, request, queryset, PairStatus.HALTED)
 
 
-@admin.action(description="Cancel only (no new orders)")
+@admin.action(description="Cancel only (no new orders)", permissions=["change"])
 def cancel_only(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Pair]
 ) -> None:
     _set_status(modeladmin, request, queryset, PairStatus.CANCEL_ONLY)
 
 
-@admin.action(description="Resume trading")
+@admin.action(description="Resume trading", permissions=["change"])
 def resume(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Pair]) -> None:
     _set_status(modeladmin, request, queryset, PairStatus.TRADING)
 

@@ -4,7 +4,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from common.money import is_multiple, places_of, plain, step
+from common.money import is_multiple, places_of, step
+from common.money import plain_amount as plain  # the name the apps import from here
 from conditions import errors
 from conditions.models import ORDER_TYPES, TIME_IN_FORCE, Pair, PairStatus
 

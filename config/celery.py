@@ -1,6 +1,7 @@
 """The Celery app. Tasks are autodiscovered from every installed app's tasks.py; schedules live here."""
 
 import os
+from typing import Any
 
 from celery import Celery
 
@@ -10,16 +11,25 @@ app = Celery("exchange")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Periodic work (run by `celery beat`). Apps add their schedules here, next to each other.
-app.conf.beat_schedule = {
-    # Recompute every trader's cached 30-day volume and prune old volume buckets.
-    "fees-volume-refresh": {"task": "fees.volume_refresh_task", "schedule": 600.0},
-    # Expire due GTD orders (the engine also skips them at match time) and trigger waiting stop orders.
-    "trading-orders-expire-due": {
-        "task": "trading.orders_expire_due_task",
-        "schedule": float(os.environ.get("TRADING_EXPIRY_INTERVAL_S", "5")),
-    },
-    "trading-stops-trigger": {"task": "trading.stops_trigger_task", "schedule": 30.0},
-    # Retention of system-generated activity rows (ACTIVITIES_SYSTEM_RETENTION_DAYS).
-    "activities-prune": {"task": "activities.activities_prune_task", "schedule": 3600.0},
-}
+
+@app.on_after_configure.connect
+def _beat_schedule(sender: Celery, **kwargs: Any) -> None:
+    """Periodic work (run by `celery beat`). Apps add their schedules here, next to each other.
+
+    Built once the configuration is read, from Django's settings: those come from the environment AND `.env`,
+    which the settings module loads (reading `os.environ` here, at import, missed `.env`).
+    """
+    from django.conf import settings
+
+    sender.conf.beat_schedule = {
+        # Recompute every trader's cached 30-day volume and prune old volume buckets.
+        "fees-volume-refresh": {"task": "fees.volume_refresh_task", "schedule": 600.0},
+        # Expire due GTD orders (the engine also skips them at match time) and trigger waiting stop orders.
+        "trading-orders-expire-due": {
+            "task": "trading.orders_expire_due_task",
+            "schedule": settings.TRADING_EXPIRY_INTERVAL_S,
+        },
+        "trading-stops-trigger": {"task": "trading.stops_trigger_task", "schedule": 30.0},
+        # Retention of system-generated activity rows (ACTIVITIES_SYSTEM_RETENTION_DAYS).
+        "activities-prune": {"task": "activities.activities_prune_task", "schedule": 3600.0},
+    }

@@ -52,7 +52,7 @@ ALLOWED_HOSTS = env.list(
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_config.AdminConfig",  # django.contrib.admin, its default site behind 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
+    # Before SecurityMiddleware: X-Forwarded-Proto is dropped unless the peer is one of TRUSTED_PROXIES.
+    "common.client_ip.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -250,6 +252,7 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 
 if not DEBUG:
+    # Believed only from TRUSTED_PROXIES: common.client_ip.TrustedProxyHeadersMiddleware drops it from others.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
@@ -274,7 +277,21 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `collectstatic` writes here (the Docker image does it at build time); whitenoise serves it from every web
+# process, so no volume is shared with the proxy.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+if not DEBUG:
+    # Served by each web process (no volume shared with the proxy), right after SecurityMiddleware. With DEBUG
+    # on, runserver serves them from the apps.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+    # Hashed, compressed file names with far-future caching; needs `collectstatic` (its manifest) first.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -316,21 +333,26 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Logging ----------------------------------------------------------------------------------------
+# --- Logging and error reporting -------------------------------------------------------------------
+# Every line carries the request id ("-" outside a request). LOG_FORMAT=json writes one JSON object a line.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "common.request_id.RequestIdFilter"}},
     "formatters": {
-        "default": {
+        "text": {
             "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
         },
+        "json": {"()": "common.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "default",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         },
     },
@@ -339,6 +361,20 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+# Celery workers keep this configuration instead of installing their own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Sentry, only when a DSN is set. No personal data is sent (no cookies, bodies, user e-mails or IPs).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )
 
 # --- App settings -----------------------------------------------------------------------------------
 # Each app's tunables live in its own section below, namespaced by the app (read at call time through

@@ -1,8 +1,8 @@
 """The demo trader's API key, for the trading API and ccxt.
 
 In the embedded mode (DEBUG on) the key has a fixed, documented id and secret, like the demo password, so a new
-user can point a bot at `make run` straight from the README. With DEBUG off a fresh random secret is made and
-printed once, as for any key.
+user can point a bot at `make run` straight from the README. `seed_demo` refuses to run with DEBUG off; should
+this seeder be called otherwise, it still makes a fresh random secret and prints it once, as for any key.
 """
 
 from typing import TextIO

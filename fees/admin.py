@@ -12,9 +12,10 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from activities.actor import Actor
 from common.admin import MoneyTabularInline
 from fees.models import WEEKDAYS, FeeSchedule, FeeTier, PairGroup, PairGroupMembership, weekday_mask
-from fees.services import fee_schedule_changed
+from fees.services import fee_schedule_change_record
 
 
 class FeeTierInlineFormSet(forms.BaseInlineFormSet):
@@ -96,22 +97,34 @@ class FeeScheduleAdminForm(forms.ModelForm):
         return cleaned
 
 
-class _PublishesChanges(admin.ModelAdmin):
+class _RecordsChanges(admin.ModelAdmin):
+    """Every save or delete is recorded for the staff member (with the tiers and rates) and published."""
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        fee_schedule_changed()
+        fee_schedule_change_record(
+            by=request.user,
+            actor=Actor.admin(request),
+            target=form.instance,
+            change="changed" if change else "created",
+        )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        fee_schedule_change_record(
+            by=request.user, actor=Actor.admin(request), target=obj, change="deleted"
+        )
         super().delete_model(request, obj)
-        fee_schedule_changed()
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            fee_schedule_change_record(
+                by=request.user, actor=Actor.admin(request), target=obj, change="deleted"
+            )
         super().delete_queryset(request, queryset)
-        fee_schedule_changed()
 
 
 @admin.register(FeeSchedule)
-class FeeScheduleAdmin(_PublishesChanges):
+class FeeScheduleAdmin(_RecordsChanges):
     form = FeeScheduleAdminForm
     inlines = [FeeTierInline]
     list_display = ("name", "pair_group", "days", "is_active", "tier_count", "updated_at")
@@ -134,7 +147,7 @@ class PairGroupMembershipInline(admin.TabularInline):
 
 
 @admin.register(PairGroup)
-class PairGroupAdmin(_PublishesChanges):
+class PairGroupAdmin(_RecordsChanges):
     inlines = [PairGroupMembershipInline]
     list_display = ("code", "name", "description")
     search_fields = ("code", "name")

@@ -13,8 +13,11 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from common.money import quantize_down
-from fees.models import VolumeBucket
+from activities.actor import Actor
+from activities.models import ActivityType
+from activities.services import record
+from common.money import plain_amount, quantize_down
+from fees.models import FeeSchedule, PairGroup, VolumeBucket
 from fees.schedule import publish_new_version
 from fees.volume import VOLUME_PLACES, to_units, utc, volume_key, window_days, window_start
 
@@ -129,3 +132,41 @@ def fee_schedule_changed() -> None:
     """Call after changing any schedule, tier or pair group: once the change commits, every process reloads
     its compiled schedule on its next call. Writes nothing to the database."""
     transaction.on_commit(publish_new_version)
+
+
+def fee_schedule_change_record(
+    *, by: Any, actor: Actor, target: FeeSchedule | PairGroup, change: str
+) -> None:
+    """A staff member changed the fee schedule (`change`: created, changed or deleted; call before a delete, so
+    the tiers can still be read). Records `fees.schedule_changed` for `by` with the schedule's tiers and rates
+    (or the group's pairs), and publishes the new version after commit (`fee_schedule_changed`). Locks
+    nothing."""
+    details: dict[str, Any] = {"change": change}
+    if isinstance(target, FeeSchedule):
+        details |= {
+            "schedule": target.name,
+            "schedule_id": target.pk,
+            "pair_group": target.pair_group.code if target.pair_group_id else None,
+            "weekdays": target.weekdays,
+            "is_active": target.is_active,
+            "tiers": [
+                {
+                    "min_volume": plain_amount(t.min_volume),
+                    "maker": plain_amount(t.maker),
+                    "taker": plain_amount(t.taker),
+                }
+                for t in target.tiers.order_by("min_volume")
+            ],
+        }
+    else:
+        details |= {
+            "pair_group": target.code,
+            "pairs": sorted(target.pairs.values_list("symbol", flat=True)),
+        }
+    record(
+        user=by,
+        action=ActivityType.FEE_SCHEDULE_CHANGED,
+        actor=actor,
+        details=details,
+    )
+    fee_schedule_changed()

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
 from accounts.models import User
+from accounts.services import totp_require
 from activities.actor import Actor
 from common.admin import MoneyAdmin, MoneyTabularInline
 from common.errors import DomainError
@@ -51,15 +52,34 @@ class BalanceInline(MoneyTabularInline):
 
 
 class CreditForm(forms.Form):
+    """Minting money: a reason for the record and a fresh code from the staff member's authenticator."""
+
     currency = forms.CharField(max_length=10)
     amount = forms.CharField(max_length=40)
-    note = forms.CharField(max_length=255, required=False)
+    reason = forms.CharField(
+        max_length=255, help_text="Why this money enters (kept in the journal)."
+    )
+    code = forms.RegexField(
+        r"^\s*\d{6,8}\s*$",
+        label="Your authenticator code",
+        help_text="A fresh code from your own authenticator app confirms the credit.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
     def clean_amount(self) -> Decimal:
         try:
-            return Decimal(self.cleaned_data["amount"].strip())
+            amount = Decimal(self.cleaned_data["amount"].strip())
         except InvalidOperation:
             raise forms.ValidationError("Enter a decimal amount.") from None
+        if not amount.is_finite():
+            raise forms.ValidationError("Enter a decimal amount.")
+        return amount
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give the reason for this credit.")
+        return reason
 
 
 @admin.register(Account)
@@ -82,21 +102,35 @@ class AccountAdmin(ReadOnlyAdmin):
         )
         form = CreditForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            for user in users:
-                try:
-                    journal_tx = services.wallet_credit(
-                        user=user,
-                        currency=form.cleaned_data["currency"],
-                        amount=form.cleaned_data["amount"],
-                        note=form.cleaned_data["note"],
-                        by=request.user,  # type: ignore[arg-type]
-                        actor=Actor.admin(request),
+            actor = Actor.admin(request)
+            try:
+                # Checked once for the whole batch, before any money moves; a wrong code is recorded.
+                totp_require(
+                    user=request.user,  # type: ignore[arg-type]
+                    code=form.cleaned_data["code"],
+                    actor=actor,
+                    purpose="admin_credit",
+                )
+            except DomainError as exc:
+                form.add_error("code", exc.message)
+            else:
+                for user in users:
+                    try:
+                        journal_tx = services.wallet_credit(
+                            user=user,
+                            currency=form.cleaned_data["currency"],
+                            amount=form.cleaned_data["amount"],
+                            note=form.cleaned_data["reason"],
+                            by=request.user,  # type: ignore[arg-type]
+                            actor=actor,
+                        )
+                    except DomainError as exc:
+                        self.message_user(request, f"{user.email}: {exc.message}", messages.ERROR)
+                        continue
+                    self.message_user(
+                        request, f"{user.email}: credited (transaction {journal_tx.pk})"
                     )
-                except DomainError as exc:
-                    self.message_user(request, f"{user.email}: {exc.message}", messages.ERROR)
-                    continue
-                self.message_user(request, f"{user.email}: credited (transaction {journal_tx.pk})")
-            return HttpResponseRedirect(request.get_full_path())
+                return HttpResponseRedirect(request.get_full_path())
         return render(
             request,
             "admin/ledger/credit_wallet.html",
@@ -112,7 +146,7 @@ class AccountAdmin(ReadOnlyAdmin):
         )
 
     def has_credit_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)
+        return bool(request.user.has_perm("ledger.credit_wallet"))
 
 
 @admin.register(Balance)

@@ -87,3 +87,8 @@ class InvalidClientTxIdError(DomainError):
 class WalletTransfersUnavailableError(DomainError):
     code = "wallet_transfers_unavailable"
     default_message = "Wallet transfers are not available for this currency"
+
+
+class CreditReasonRequiredError(DomainError):
+    code = "reason_required"
+    default_message = "A staff member's credit needs a reason."

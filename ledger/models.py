@@ -43,6 +43,7 @@ class Account(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        permissions = [("credit_wallet", "Can credit a user's wallet (money enters the ledger)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "kind", "name"],

@@ -31,6 +31,7 @@ from ledger.errors import (
     AmountPrecisionError,
     BlockchainNotSupportedError,
     ClientTxIdConflictError,
+    CreditReasonRequiredError,
     DepositAddressUnavailableError,
     InvalidAccountNameError,
     InvalidClientTxIdError,
@@ -465,10 +466,13 @@ def wallet_credit(
 ) -> JournalTransaction:
     """Credit outside money to the user's wallet: the "external" system account pays, the wallet receives.
 
-    `by` is the staff member (None for the operator's command line or the demo seeder). Raises
-    `UnsupportedCurrencyError`, `AmountNotPositiveError`, `AmountPrecisionError`. Locks the two balance rows.
-    Records `wallet.credited` for the user.
+    `by` is the staff member (None for the operator's command line or the demo seeder); a staff member's credit
+    needs a `note` (the reason): `CreditReasonRequiredError`. Raises `UnsupportedCurrencyError`,
+    `AmountNotPositiveError`, `AmountPrecisionError`. Locks the two balance rows. Records `wallet.credited` for
+    the user, naming `by`, the amount and the reason.
     """
+    if by is not None and not note.strip():
+        raise CreditReasonRequiredError()
     ccy = _currency(currency)
     _check_amount(amount, ccy)
     wallet = wallet_account(user)

@@ -62,16 +62,26 @@ class OrderAdmin(ReadOnlyAdmin):
         "hold_remaining": "hold_currency.precision",
     }
 
-    @admin.action(description="Cancel the selected open orders (releases their holds)")
+    @admin.action(
+        description="Cancel the selected open orders (releases their holds)", permissions=["cancel"]
+    )
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         done = 0
         for order in queryset.select_related("user"):
             try:
-                order_cancel(user=order.user, order_id=order.pk, actor=Actor.admin(request))
+                order_cancel(
+                    user=order.user,
+                    order_id=order.pk,
+                    actor=Actor.admin(request),
+                    by=request.user,  # type: ignore[arg-type]
+                )
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"Order {order.pk}: {exc.message}", messages.WARNING)
         self.message_user(request, f"{done} order(s) cancelled.")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("trading.cancel_order"))
 
 
 @admin.register(Trade)

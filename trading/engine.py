@@ -30,7 +30,7 @@ from django.db.models import Q
 from activities.actor import Actor
 from activities.models import ActivityType
 from activities.services import record
-from common.money import quantize_down, quantize_up
+from common.money import plain_amount, quantize_down, quantize_up
 from conditions.models import Pair
 from fees.services import volume_record_fills
 from ledger.locking import BalanceKey
@@ -261,8 +261,11 @@ def remove_from_book(
     now: datetime,
     reason: str,
     actor: Actor,
+    by: str = "",
 ) -> None:
-    """Cancel or expire an open order: release its hold, take it off the book, record it."""
+    """Cancel or expire an open order: release its hold, take it off the book, record it (with the staff
+    member `by` and the order's amounts when the admin cancels it)."""
+    released = order.hold_remaining
     release_rest(balances=balances, order=order)
     order.status = status
     order.is_resting = False
@@ -273,9 +276,25 @@ def remove_from_book(
         if status == OrderStatus.EXPIRED
         else ActivityType.ORDER_CANCELLED,
         actor=actor,
-        details=order_details(order, symbol, reason=reason),
+        details=order_details(order, symbol, reason=reason, **_staff_details(order, by, released)),
         at=now,
     )
+
+
+def _staff_details(order: Order, by: str, released: Decimal) -> dict[str, object]:
+    if not by:
+        return {}
+    amounts = {
+        "amount": order.amount,
+        "price": order.price,
+        "executed_amount": order.executed_amount,
+        "released": released,
+        "released_currency": order.hold_currency_id,
+    }
+    return {
+        "by": by,
+        **{k: plain_amount(v) if isinstance(v, Decimal) else v for k, v in amounts.items()},
+    }
 
 
 def order_details(order: Order, symbol: str, **extra: object) -> dict[str, object]:

@@ -113,6 +113,7 @@ class Order(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        permissions = [("cancel_order", "Can cancel a user's open orders")]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "dedupe_key"],

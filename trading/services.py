@@ -107,6 +107,22 @@ class _DuplicateClientOrderId(Exception):
     """A concurrent order with the same clientOrderId committed first: roll back, then answer with it."""
 
 
+class _ExpiredClientOrderId(Exception):
+    """The order holding this clientOrderId is past the dedupe window: roll back (nothing written yet),
+    release the id in its own transaction, place again."""
+
+    def __init__(self, order_id: int) -> None:
+        super().__init__(order_id)
+        self.order_id = order_id
+
+
+@transaction.atomic(durable=True)
+def _client_order_id_release(*, order_id: int) -> None:
+    """Free an expired clientOrderId: one UPDATE of one order row, in a transaction that holds no other lock
+    while it waits for that row (a fill may hold it until its commit), so it cannot close a cycle."""
+    Order.objects.filter(pk=order_id).update(dedupe_key=None)
+
+
 def _lock_pair(pair_id: int | None = None, *, symbol: str | None = None) -> Pair:
     """The pair row, locked (the per-pair matching lock), with its currencies joined. Raises
     `PairNotFoundError`.
@@ -186,8 +202,9 @@ def _earlier(
     if earlier is None:
         return None
     if earlier.created_at <= now - timedelta(seconds=settings.TRADING_CLIENT_ORDER_ID_TTL_S):
-        Order.objects.filter(pk=earlier.pk).update(dedupe_key=None)
-        return None
+        # Not released here: this runs before the pair lock, and writing the order row now would hold its
+        # lock while waiting for the pair's, against a fill that holds the pair's and waits for the row.
+        raise _ExpiredClientOrderId(earlier.pk)
     if earlier.fingerprint != fingerprint:
         raise ClientOrderIdConflictError(
             f"clientOrderId {client_order_id} was already used with different parameters",
@@ -258,12 +275,28 @@ def order_place(
     )
     order.fingerprint = _fingerprint(order, account, symbol)
     try:
-        result, stops_waiting = _place(order, account=account, symbol=symbol, actor=actor, now=now)
-    except _DuplicateClientOrderId:
-        with transaction.atomic(durable=True):
-            earlier = _earlier(
-                user=user, client_order_id=client_order_id, fingerprint=order.fingerprint, now=now
+        try:
+            result, stops_waiting = _place(
+                order, account=account, symbol=symbol, actor=actor, now=now
             )
+        except _ExpiredClientOrderId as expired:
+            # Released in a transaction of its own (that order's row lock, nothing else held), then placed
+            # again: the placement's transaction takes the pair lock before writing any order row.
+            _client_order_id_release(order_id=expired.order_id)
+            result, stops_waiting = _place(
+                order, account=account, symbol=symbol, actor=actor, now=now
+            )
+    except (_DuplicateClientOrderId, _ExpiredClientOrderId):
+        with transaction.atomic(durable=True):
+            try:
+                earlier = _earlier(
+                    user=user,
+                    client_order_id=client_order_id,
+                    fingerprint=order.fingerprint,
+                    now=now,
+                )
+            except _ExpiredClientOrderId:
+                earlier = None
             if (
                 earlier is None
             ):  # the winner's id was released meanwhile: a genuine race, try no further
@@ -743,7 +776,14 @@ def stops_trigger(*, pair_id: int, now: datetime | None = None) -> int:
 
 
 def _remove(
-    orders: list[Order], *, pair: Pair, status: str, reason: str, actor: Actor, now: datetime
+    orders: list[Order],
+    *,
+    pair: Pair,
+    status: str,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    by: str = "",
 ) -> None:
     """Cancel or expire open orders of one locked pair: one balance lock call, then the market update."""
     keys = {(o.account_id, o.hold_currency_id) for o in orders if o.hold_currency_id}
@@ -761,6 +801,7 @@ def _remove(
             now=now,
             reason=reason,
             actor=actor,
+            by=by,
         )
     engine.market_update(pair=pair, state=state, now=now, outcome=outcome)
 
@@ -772,13 +813,15 @@ def order_cancel(
     order_id: int | None = None,
     client_order_id: str | None = None,
     actor: Actor,
+    by: User | None = None,
     now: datetime | None = None,
 ) -> Order:
     """Cancel one of the user's open orders, by id or by clientOrderId (its open order carrying that id).
 
     Releases exactly what the order still holds. Raises `OrderNotFoundError` (unknown, or another user's),
     `OrderFinalError` (already filled, cancelled, expired or rejected), `OrderCancelNotAllowedError` (pair
-    halted). Locks the pair, then the order's hold balance. Records `order.cancelled`.
+    halted). Locks the pair, then the order's hold balance. Records `order.cancelled` (with `by`, the staff
+    member's e-mail, when the admin cancels).
     """
     now = now or timezone.now()
     rows = Order.objects.filter(user=user)
@@ -798,7 +841,13 @@ def order_cancel(
     if pair.status == PairStatus.HALTED:
         raise OrderCancelNotAllowedError(details={"pair": pair.symbol})
     _remove(
-        [order], pair=pair, status=OrderStatus.CANCELLED, reason="requested", actor=actor, now=now
+        [order],
+        pair=pair,
+        status=OrderStatus.CANCELLED,
+        reason="requested",
+        actor=actor,
+        now=now,
+        by=by.email if by else "",
     )
     return order
 
@@ -864,5 +913,10 @@ def orders_expire_due(*, now: datetime | None = None) -> int:
             )
             expired += len(orders)
     cutoff = now - timedelta(seconds=settings.TRADING_CLIENT_ORDER_ID_TTL_S)
-    Order.objects.filter(dedupe_key__isnull=False, created_at__lte=cutoff).update(dedupe_key=None)
+    with transaction.atomic(durable=True):
+        # Rows a fill holds are skipped (the next run frees them): this transaction never waits for an order
+        # row while holding others, so it cannot deadlock against a fill.
+        stale = Order.objects.filter(dedupe_key__isnull=False, created_at__lte=cutoff)
+        ids = list(stale.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        Order.objects.filter(pk__in=ids).update(dedupe_key=None)
     return expired

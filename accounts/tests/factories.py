@@ -1,4 +1,6 @@
 import factory
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -46,3 +48,29 @@ def fresh_totp_code(device: TOTPDevice) -> str:
         last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
     )
     return totp_code(device)
+
+
+def otp_login(client: Client, user: User) -> Client:
+    """Log `user` in as the admin requires: a session verified by their confirmed authenticator."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDeviceFactory(user=user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def staff_client(*permissions: str, email: str = "clerk@example.com") -> tuple[User, Client]:
+    """A staff member who is not a superuser, holding only `permissions` ("app_label.codename"), logged in to
+    the admin with 2FA."""
+    from django.contrib.auth.models import Permission
+
+    member = UserFactory(email=email, is_staff=True)
+    for name in permissions:
+        app_label, codename = name.split(".")
+        member.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return member, otp_login(Client(), member)

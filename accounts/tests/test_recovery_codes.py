@@ -156,8 +156,8 @@ def test_without_2fa_regenerating_is_refused(api_client, user):
     assert not StaticToken.objects.exists()
 
 
-def test_the_admin_never_lists_recovery_codes(client, staff_user, user, codes):
-    client.force_login(staff_user)
+def test_the_admin_never_lists_recovery_codes(admin_client, user, codes):
+    client = admin_client
 
     assert client.get("/admin/otp_static/staticdevice/").status_code == 404
     page = client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()

@@ -1,6 +1,7 @@
 from io import StringIO
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 
 from apikeys.models import ApiKey
 from apikeys.selectors import api_key_get_for_auth
@@ -17,19 +18,18 @@ def _key_line(output: str) -> str:
     return next(line for line in output.splitlines() if line.startswith("demo API key:"))
 
 
-def test_outside_debug_the_demo_key_is_random_and_its_secret_printed_only_once(db, settings):
-    settings.DEBUG = False
-    first, second = _seed(), _seed()
+def test_outside_debug_seed_demo_refuses_and_creates_nothing(db, settings):
+    from accounts.models import User
+    from activities.models import Activity
 
-    key = ApiKey.objects.get(user__email="demo@example.com", name="Demo bot key")
-    assert key.is_active
-    assert key.permissions == ["read", "trade", "funds_internal", "funds_wallet"]
-    assert key.public_id != DEMO_KEY_ID
-    secret = _key_line(first).split("secret: ")[1].strip()
-    assert api_key_get_for_auth(public_id=key.public_id).secret == secret.encode()
-    assert secret not in second
-    assert "apikey_create demo@example.com" in second
-    assert ApiKey.objects.count() == 1
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="refuses to run with DEBUG off"):
+        _seed()
+
+    assert not User.objects.exists()
+    assert not ApiKey.objects.exists()
+    assert not Activity.objects.exists()
 
 
 def test_in_the_embedded_mode_the_demo_key_is_the_documented_one(db, settings):

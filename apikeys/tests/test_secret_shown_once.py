@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.tests.factories import otp_login
 from activities.models import Activity
 from apikeys.models import ApiKey
 from apikeys.tests.factories import totp_code
@@ -117,7 +118,7 @@ def test_the_admin_never_shows_the_secret_or_its_ciphertext(created, client, sta
     key_id, secret = created
     key = ApiKey.objects.get(public_id=key_id)
     ciphertext = bytes(key.secret_encrypted)
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     pages = [
         client.get(reverse("admin:apikeys_apikey_changelist")),
         client.get(reverse("admin:apikeys_apikey_changelist"), {"q": key_id}),

@@ -60,3 +60,34 @@ def test_activity_ip_uses_the_same_resolution(anon_client, user, password, setti
         "198.51.100.20",
         "192.0.2.44",
     ]
+
+
+@pytest.mark.parametrize(
+    ("trusted", "remote", "secure"),
+    [
+        ([], "203.0.113.5", False),
+        (["10.0.0.0/8"], "203.0.113.5", False),
+        (["10.0.0.0/8"], "10.0.0.2", True),
+        (["10.0.0.2"], "10.0.0.2", True),
+    ],
+)
+def test_forwarded_proto_is_believed_only_from_a_trusted_proxy(
+    rf, settings, trusted, remote, secure
+):
+    from common.client_ip import TrustedProxyHeadersMiddleware
+
+    settings.TRUSTED_PROXIES = trusted
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    request = rf.get(
+        "/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="evil.test"
+    )
+    seen = {}
+
+    def view(req):  # type: ignore[no-untyped-def]
+        seen["secure"] = req.is_secure()
+        seen["forwarded_host"] = req.META.get("HTTP_X_FORWARDED_HOST")
+
+    TrustedProxyHeadersMiddleware(view)(request)
+
+    assert seen["secure"] is secure
+    assert (seen["forwarded_host"] == "evil.test") is secure

@@ -3,7 +3,6 @@
 from decimal import Decimal as D
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from activities.models import Activity, ActivityType
@@ -11,13 +10,6 @@ from conditions.models import Currency, Network, Pair
 from conditions.tests.factories import CurrencyFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(staff_user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(staff_user)
-    return client
 
 
 def pair_form(pair: Pair, **overrides: object) -> dict[str, object]:
@@ -212,3 +204,19 @@ def test_admin_pages_render(admin_client, btc_usd, name) -> None:  # type: ignor
         admin_client.get(reverse(f"admin:conditions_{name}_change", args=[obj_id])).status_code
         == 200
     )
+
+
+def test_halting_a_pair_needs_the_change_permission_and_is_recorded_for_the_clerk(btc_usd) -> None:  # type: ignore[no-untyped-def]
+    from accounts.tests.factories import staff_client
+
+    _, viewer = staff_client("conditions.view_pair", email="viewer@example.com")
+    clerk, client = staff_client("conditions.view_pair", "conditions.change_pair")
+    form = {"action": "halt", "_selected_action": [btc_usd.pk]}
+
+    viewer.post(reverse("admin:conditions_pair_changelist"), form)
+    assert Pair.objects.get().status == "trading"
+    client.post(reverse("admin:conditions_pair_changelist"), form)
+
+    assert Pair.objects.get().status == "halted"
+    row = Activity.objects.get(action=ActivityType.PAIR_CHANGED)
+    assert (row.user, row.source, row.details["pair"]) == (clerk, "admin", btc_usd.symbol)

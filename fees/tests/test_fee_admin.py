@@ -3,7 +3,6 @@ one group at most; a saved change is published to every process."""
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 from django.urls import reverse
 
 from fees.models import FeeSchedule, FeeTier, PairGroup, PairGroupMembership
@@ -11,13 +10,6 @@ from fees.schedule import SCHEDULE_VERSION_KEY
 from fees.tests.factories import FeeScheduleFactory, PairGroupFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(staff_user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(staff_user)
-    return client
 
 
 def schedule_form(tiers: list[tuple[str, str, str]], **fields: object) -> dict[str, object]:
@@ -151,3 +143,35 @@ def test_admin_pages_render(admin_client, btc_usd) -> None:  # type: ignore[no-u
     ).content.decode()
     assert 'value="5" id="id_weekdays_5" checked' in html
     assert 'value="4" id="id_weekdays_4">' in html
+
+
+def test_schedule_changes_need_the_permission_and_are_recorded_with_the_rates(staff_user) -> None:  # type: ignore[no-untyped-def]
+    from accounts.tests.factories import staff_client
+    from activities.models import Activity, ActivityType
+
+    _, viewer = staff_client("fees.view_feeschedule", email="viewer@example.com")
+    clerk, client = staff_client(
+        "fees.view_feeschedule",
+        "fees.add_feeschedule",
+        "fees.change_feeschedule",
+        "fees.delete_feeschedule",
+        "fees.add_feetier",
+        "fees.change_feetier",
+        "fees.delete_feetier",
+        "fees.view_feetier",
+    )
+    refused = viewer.post(reverse("admin:fees_feeschedule_add"), schedule_form(GOOD_TIERS))
+    assert refused.status_code == 403
+    assert not FeeSchedule.objects.exists()
+
+    client.post(reverse("admin:fees_feeschedule_add"), schedule_form(GOOD_TIERS))
+    schedule = FeeSchedule.objects.get()
+    client.post(reverse("admin:fees_feeschedule_delete", args=[schedule.pk]), {"post": "yes"})
+
+    rows = list(Activity.objects.filter(action=ActivityType.FEE_SCHEDULE_CHANGED).order_by("id"))
+    assert [(row.user, row.source, row.details["change"]) for row in rows] == [
+        (clerk, "admin", "created"),
+        (clerk, "admin", "deleted"),
+    ]
+    assert rows[0].details["tiers"][1] == {"min_volume": "10000", "maker": "0.13", "taker": "0.23"}
+    assert not FeeSchedule.objects.exists()

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from accounts.tests.factories import otp_login
 from activities.actor import Actor
 from activities.models import Activity, ActivityType, Source
 from ledger import errors
@@ -148,7 +149,7 @@ def test_the_command_refuses_a_missing_file(currencies):
 
 
 def test_the_admin_loads_addresses_in_bulk(client, staff_user, currencies):
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     url = reverse("admin:ledger_depositaddress_load")
     assert client.get(url).status_code == 200
     response = client.post(

@@ -7,7 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.tests.factories import fresh_totp_code, otp_login
 from activities.actor import Actor
 from activities.models import Activity, ActivityType, Source
 from ledger.errors import AmountNotPositiveError, AmountPrecisionError, UnsupportedCurrencyError
@@ -85,8 +87,12 @@ def test_the_command_refuses_bad_input(user, currencies, args, message):
     assert not JournalTransaction.objects.exists()
 
 
+def staff_code(staff_user) -> str:  # type: ignore[no-untyped-def]
+    return fresh_totp_code(TOTPDevice.objects.get(user=staff_user))
+
+
 def test_the_admin_action_credits_the_selected_users_wallets(client, user, staff_user, currencies):
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     wallet = wallet_account(user)
     url = reverse("admin:ledger_account_changelist")
     form = client.post(url, {"action": "credit_wallet", "_selected_action": [wallet.pk]})
@@ -100,7 +106,8 @@ def test_the_admin_action_credits_the_selected_users_wallets(client, user, staff
             "apply": "1",
             "currency": "USD",
             "amount": "75",
-            "note": "promo",
+            "reason": "promo",
+            "code": staff_code(staff_user),
         },
     )
     assert done.status_code == 302
@@ -112,7 +119,7 @@ def test_the_admin_action_credits_the_selected_users_wallets(client, user, staff
 
 
 def test_the_admin_action_reports_a_refusal(client, user, staff_user, currencies):
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     wallet = wallet_account(user)
     response = client.post(
         reverse("admin:ledger_account_changelist"),
@@ -122,6 +129,8 @@ def test_the_admin_action_reports_a_refusal(client, user, staff_user, currencies
             "apply": "1",
             "currency": "XYZ",
             "amount": "1",
+            "reason": "test",
+            "code": staff_code(staff_user),
         },
         follow=True,
     )
@@ -130,7 +139,7 @@ def test_the_admin_action_reports_a_refusal(client, user, staff_user, currencies
 
 
 def test_ledger_admin_pages_render_read_only(client, funded_user, staff_user):
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     for name in ["account", "balance", "journaltransaction", "journalentry", "depositaddress"]:
         assert client.get(reverse(f"admin:ledger_{name}_changelist")).status_code == 200
     journal_tx = JournalTransaction.objects.first()

@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from accounts.tests.factories import otp_login
 from activities.actor import Actor
 from activities.models import Activity, ActivityType, Source
 from conditions.models import PairStatus
@@ -96,7 +97,7 @@ def test_staff_can_cancel_from_the_admin(alice, staff_user) -> None:  # type: ig
 
     order = place(alice, "SELL", "0.1", "60000").order
     client = Client()
-    client.force_login(staff_user)
+    otp_login(client, staff_user)
     assert client.get("/admin/trading/order/").status_code == 200
     assert client.get("/admin/trading/trade/").status_code == 200
     response = client.post(
@@ -105,3 +106,30 @@ def test_staff_can_cancel_from_the_admin(alice, staff_user) -> None:  # type: ig
     assert response.status_code == 302
     assert reload(order).status == OrderStatus.CANCELLED
     assert balance(alice, "BTC") == (D("10"), D("0"))
+
+
+def test_cancelling_from_the_admin_needs_the_cancel_permission_and_names_the_clerk(alice) -> None:  # type: ignore[no-untyped-def]
+    from accounts.tests.factories import staff_client
+
+    order = place(alice, "SELL", "0.1", "60000").order
+    _, viewer = staff_client(
+        "trading.view_order", "trading.change_order", email="viewer@example.com"
+    )
+    clerk, client = staff_client("trading.view_order", "trading.cancel_order")
+    form = {"action": "cancel_orders", "_selected_action": [order.pk]}
+
+    viewer.post("/admin/trading/order/", form)
+    assert reload(order).status == OrderStatus.NEW
+    client.post("/admin/trading/order/", form)
+
+    assert reload(order).status == OrderStatus.CANCELLED
+    row = Activity.objects.get(action=ActivityType.ORDER_CANCELLED)
+    assert row.user == alice
+    assert row.source == "admin"
+    assert {k: row.details[k] for k in ("by", "order_id", "amount", "price", "released")} == {
+        "by": clerk.email,
+        "order_id": order.pk,
+        "amount": "0.1",
+        "price": "60000",
+        "released": "0.1",
+    }
