@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests."""
 
+from typing import Any
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
@@ -23,7 +25,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings: pytest.FixtureRequest) -> None:
+def _fast_and_isolated(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
 

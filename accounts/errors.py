@@ -3,7 +3,6 @@ from common.errors import DomainError
 
 class InvalidCredentialsError(DomainError):
     code = "invalid_credentials"
-    http_status = 400
     default_message = "Email or password is incorrect."
 
 
@@ -11,7 +10,6 @@ class TwoFactorRequiredError(DomainError):
     """The user has no confirmed authenticator; the frontend sends them to set one up."""
 
     code = "2fa_required"
-    http_status = 403
     default_message = (
         "Two-factor authentication is required for this action. "
         "Set up an authenticator app in your profile first."
@@ -20,31 +18,26 @@ class TwoFactorRequiredError(DomainError):
 
 class InvalidTotpCodeError(DomainError):
     code = "invalid_2fa_code"
-    http_status = 400
     default_message = "The authentication code is not valid."
 
 
 class TwoFactorAlreadyEnabledError(DomainError):
     code = "2fa_already_enabled"
-    http_status = 409
     default_message = "Two-factor authentication is already enabled."
 
 
 class TwoFactorEnrolmentMissingError(DomainError):
     code = "2fa_enrolment_missing"
-    http_status = 409
     default_message = "Start two-factor enrolment first."
 
 
 class ProfileLockedError(DomainError):
     code = "profile_locked"
-    http_status = 409
     default_message = "Verified identity fields can only be changed through support."
 
 
 class UserExistsError(DomainError):
     code = "user_exists"
-    http_status = 409
     default_message = "A user with this email already exists."
 
 
@@ -52,7 +45,6 @@ class EmailNotVerifiedError(DomainError):
     """The password is right but the address was never confirmed (a fresh link is mailed when allowed)."""
 
     code = "email_unverified"
-    http_status = 403
     default_message = (
         "Confirm your e-mail address first: follow the link in the e-mail we sent you."
     )
@@ -60,7 +52,6 @@ class EmailNotVerifiedError(DomainError):
 
 class WrongPasswordError(DomainError):
     code = "invalid_password"
-    http_status = 400
     default_message = "The current password is not correct."
 
 
@@ -68,13 +59,11 @@ class PasswordRejectedError(DomainError):
     """The new password fails Django's password validators; `details.new_password` lists why."""
 
     code = "invalid"
-    http_status = 400
     default_message = "The new password is not acceptable."
 
 
 class SessionNotFoundError(DomainError):
     code = "session_not_found"
-    http_status = 404
     default_message = "No such session."
 
 
@@ -82,5 +71,4 @@ class VerificationRequiredError(DomainError):
     """The account's verification level is below what the action needs; `details` names both levels."""
 
     code = "verification_required"
-    http_status = 403
     default_message = "Your verification level does not allow this."

@@ -8,7 +8,6 @@ class ApiKeyNotFoundError(NotFoundError):
 
 class ApiKeyLimitReachedError(DomainError):
     code = "api_key_limit_reached"
-    http_status = 409
     default_message = (
         "You already have the maximum number of API keys. Delete one to create another."
     )
@@ -16,13 +15,11 @@ class ApiKeyLimitReachedError(DomainError):
 
 class InvalidApiKeyNameError(DomainError):
     code = "invalid_api_key_name"
-    http_status = 400
     default_message = "Give the key a name of 1 to 64 characters."
 
 
 class InvalidPermissionError(DomainError):
     code = "invalid_permission"
-    http_status = 400
     default_message = "Unknown permission."
 
 
@@ -30,37 +27,31 @@ class InvalidIpWhitelistError(DomainError):
     """`details` carries the offending `entry` (or the count) so the frontend can point at it."""
 
     code = "invalid_ip_whitelist"
-    http_status = 400
     default_message = "The IP whitelist is not valid."
 
 
 class ApiKeyAlreadyActiveError(DomainError):
     code = "api_key_already_active"
-    http_status = 409
     default_message = "This API key is already active."
 
 
 class ActivationNotRequestedError(DomainError):
     code = "activation_not_requested"
-    http_status = 409
     default_message = "No activation code is pending for this key. Request a new one."
 
 
 class ActivationCodeInvalidError(DomainError):
     code = "invalid_activation_code"
-    http_status = 400
     default_message = "The activation code is not valid."
 
 
 class ActivationCodeExpiredError(DomainError):
     code = "activation_code_expired"
-    http_status = 400
     default_message = "The activation code has expired. Request a new one."
 
 
 class ActivationCodeVoidError(DomainError):
     code = "activation_code_void"
-    http_status = 400
     default_message = (
         "Too many wrong codes: this activation code no longer works. Request a new one."
     )

@@ -120,6 +120,7 @@ def prepare(env: dict[str, str], clients: int) -> list[tuple[str, str]]:
     from django.db import connection, connections
 
     from accounts.services import user_create
+    from activities.actor import Actor
     from apikeys import auth_cache
     from apikeys.services import api_key_issue
     from demo import market
@@ -143,7 +144,12 @@ def prepare(env: dict[str, str], clients: int) -> list[tuple[str, str]]:
         )
         _fund(user, {"USD": "100000000"})
         issued = api_key_issue(
-            user=user, name="bench", permissions=["read", "trade"], ip_whitelist=[], active=True
+            user=user,
+            name="bench",
+            permissions=["read", "trade"],
+            ip_whitelist=[],
+            active=True,
+            actor=Actor.operator(),
         )
         cache.delete(auth_cache.cache_key(issued.key.public_id))
         keys.append((issued.key.public_id, issued.secret))
@@ -339,8 +345,8 @@ def main() -> None:
             f"    ratio: resting / read {counts['resting'] / max(1, counts['read']):.3f}, "
             f"crossing / read {counts['crossing'] / max(1, counts['read']):.3f} (throughput)"
         )
-        for sample in samples[:3]:
-            print(f"    error sample: {sample!r}")
+        for text in samples[:3]:
+            print(f"    error sample: {text!r}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

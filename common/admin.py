@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import BaseModelAdmin
 from django.db import models
 from django.http import HttpRequest
 
@@ -44,14 +45,14 @@ def _resolve(row: Any, path: str) -> int | None:
     )
 
 
-class MoneyMixin:
+class MoneyMixin(BaseModelAdmin):  # type: ignore[type-arg]
     """For a ModelAdmin or an inline: money fields that are read-only (listed in `readonly_fields`, or the whole
     page is view-only) are shown formatted; editable ones get the plain-decimal input."""
 
     money_fields: ClassVar[
         dict[str, str | None]
     ] = {}  # field -> path to its decimals (None: plain)
-    formfield_overrides = PLAIN_DECIMALS
+    formfield_overrides = PLAIN_DECIMALS  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,7 +87,9 @@ class MoneyMixin:
         raw = super().get_readonly_fields(request, obj)  # type: ignore[misc]
         return {name for name in raw if name in self.money_fields}
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+    def get_readonly_fields(  # type: ignore[override]
+        self, request: HttpRequest, obj: Any = None
+    ) -> list[str] | tuple[str, ...]:
         readonly = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
         money = self._readonly_money(request, obj)
         return self._swap([*readonly, *sorted(money)], money)

@@ -1,11 +1,17 @@
 """The frontend JSON API's error translator and pagination.
 
 Every error leaves as `{"error": {"code", "message", "details"}, "request_id"}` with a 4xx/5xx status.
+
+The translator is table-driven: `exception_handler_for(table)` makes DRF's `EXCEPTION_HANDLER` from a table
+`DomainError` class -> HTTP status. The table itself is `config.frontend_errors.FRONTEND_ERRORS` (common may
+import no app, and the table names every app's errors). A class missing from the table is a programming error:
+logged with the request id and answered 500 `server_error`, never a guessed 4xx.
 """
 
 import base64
 import binascii
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -64,15 +70,49 @@ def _validation_message(details: Any) -> str:
     return "Invalid input."
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    headers: dict[str, str] = {}
-    if isinstance(exc, DomainError):
-        if isinstance(exc, TooManyAttemptsError):
-            headers["Retry-After"] = str(exc.retry_after)
-        set_rollback()
-        return Response(
-            error_body(exc.code, exc.message, exc.details), status=exc.http_status, headers=headers
+ErrorTable = Mapping[type[DomainError], int]
+ExceptionHandler = Callable[[Exception, dict[str, Any]], Response | None]
+
+
+def _server_error_body() -> dict[str, Any]:
+    # No exception text: it may hold data that must not leave the server. The request id finds the log line.
+    return error_body("server_error", "Internal server error.")
+
+
+def _domain_error(exc: DomainError, table: ErrorTable) -> Response:
+    set_rollback()
+    status_code = table.get(type(exc))
+    if status_code is None:
+        logger.error(
+            "unmapped domain error %s (code %r): a programming error; name it in "
+            "config/frontend_errors.py",
+            type(exc).__name__,
+            exc.code,
         )
+        return Response(_server_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    headers: dict[str, str] = {}
+    if isinstance(exc, TooManyAttemptsError):
+        headers["Retry-After"] = str(exc.retry_after)
+    return Response(
+        error_body(exc.code, exc.message, exc.details), status=status_code, headers=headers
+    )
+
+
+def exception_handler_for(table: ErrorTable) -> ExceptionHandler:
+    """DRF's exception handler, translating domain errors through `table` (class -> HTTP status)."""
+
+    def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+        if isinstance(exc, DomainError):
+            return _domain_error(exc, table)
+        return _framework_error(exc)
+
+    # The OpenAPI schema lists each status's error codes from the very table the handler answers with.
+    exception_handler.table = table  # type: ignore[attr-defined]
+    return exception_handler
+
+
+def _framework_error(exc: Exception) -> Response | None:
+    headers: dict[str, str] = {}
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
@@ -110,11 +150,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    # No exception text: it may hold data that must not leave the server. The request id finds the log line.
-    return JsonResponse(
-        error_body("server_error", "Internal server error."),
-        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-    )
+    return JsonResponse(_server_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 class NewestFirstCursorPagination(BasePagination):

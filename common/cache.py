@@ -14,11 +14,12 @@ from django.core.cache.backends.redis import RedisCacheClient
 
 class ReusingRedisCacheClient(RedisCacheClient):
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        pool = self._get_connection_pool(write)
+        # Private to Django's client (untyped in django-stubs); the override keeps its behaviour otherwise.
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         clients: dict[int, Any] = self.__dict__.setdefault("_clients", {})
         client = clients.get(id(pool))
         if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
+            client = clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
 

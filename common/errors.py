@@ -1,7 +1,9 @@
 """The base of every domain error.
 
-Services raise only `DomainError` subclasses. Each door (the frontend JSON API, the CEX.IO gateway) has one
-table-driven translator that turns them into its own error shape.
+Services raise only `DomainError` subclasses. Each door has one explicit table, keyed by error class, that says
+how it answers each of them: `config/frontend_errors.py` (the frontend JSON API: HTTP status) and
+`gateway/envelope.py` (the CEX.IO gateway: HTTP status and protocol text). The HTTP status is the door's choice,
+not the error's (a missing order is 404 on the frontend and 422 on the gateway), so the class carries none.
 """
 
 from typing import Any, ClassVar
@@ -11,7 +13,6 @@ class DomainError(Exception):
     """A refusal a user can act on. `code` is stable and machine-readable; `message` is safe to show."""
 
     code: ClassVar[str] = "error"
-    http_status: ClassVar[int] = 400
     default_message: ClassVar[str] = "The request was refused."
 
     def __init__(
@@ -27,13 +28,11 @@ class DomainError(Exception):
 
 class NotFoundError(DomainError):
     code = "not_found"
-    http_status = 404
     default_message = "Not found."
 
 
 class PermissionDeniedError(DomainError):
     code = "permission_denied"
-    http_status = 403
     default_message = "You are not allowed to do this."
 
 
@@ -41,7 +40,6 @@ class TooManyAttemptsError(DomainError):
     """Too many failures in a window; `retry_after` says how many seconds to wait."""
 
     code = "too_many_attempts"
-    http_status = 429
     default_message = "Too many failed attempts."
 
     def __init__(self, *, retry_after: int, message: str | None = None) -> None:

@@ -1,4 +1,5 @@
-"""Money helpers: one amount field for the whole project, quantizing, and wire formatting.
+"""Money helpers: one amount field for the whole project, and quantizing. (The wire's formatting is
+gateway/wire.py.)
 
 Rounding: amounts a user asks for are cut (ROUND_DOWN), never rounded up into funds they do not have; fees are
 rounded toward the exchange (ROUND_UP). On SQLite, DECIMAL is stored as REAL: keep money arithmetic in Python
@@ -11,8 +12,6 @@ from django.db import models
 
 MAX_DIGITS = 30
 DECIMAL_PLACES = 12
-# The largest amount a field holds, and the most significant digits SQLite's REAL keeps exactly (15).
-MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES) - Decimal(1).scaleb(-DECIMAL_PLACES)
 
 
 class AmountField(models.DecimalField):
@@ -57,15 +56,6 @@ def is_multiple(value: Decimal, unit: Decimal) -> bool:
         return value % unit == 0
     except InvalidOperation:
         return False
-
-
-def format_amount(value: Decimal | None, places: int | None = None) -> str | None:
-    """A fixed-point string for the wire (never exponent notation). `places` pads or cuts to that many decimals."""
-    if value is None:
-        return None
-    if places is not None:
-        value = quantize_down(value, places)
-    return format(value, "f")
 
 
 def display_amount(value: Decimal, places: int) -> str:

@@ -6,23 +6,21 @@ does:
   * 403 when the operation needs a login, or changes state (CSRF);
   * 404 when the path names an object, or the operation changes state (it may name an account or a pair);
   * 409 and 429 when the operation changes state (conflicts; failed-attempt limits on codes and logins).
-Each status's `error.code` is an enum derived from every `DomainError` subclass with that `http_status` and from
-DRF's exceptions (`common.api.DRF_CODES`), so a new error class shows up in the schema by itself.
+Each status's `error.code` is an enum derived from the error table the exception handler answers with
+(config/frontend_errors.py: `DomainError` class -> status) and from DRF's exceptions (`common.api.DRF_CODES`), so a
+new error class shows up in the schema as soon as it is in the table.
 """
 
-import importlib
 from collections import defaultdict
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
-from django.apps import apps
 from drf_spectacular import openapi
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
-
-from common.errors import DomainError
+from rest_framework.settings import api_settings
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input (`invalid`, with per-field `details`) or an action the rules refuse.",
@@ -37,27 +35,16 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _SESSION_AUTH_STATUS = {exceptions.NotAuthenticated: 403, exceptions.AuthenticationFailed: 403}
 
 
-def _subclasses(cls: type) -> list[type]:
-    found = []
-    for sub in cls.__subclasses__():
-        found.append(sub)
-        found.extend(_subclasses(sub))
-    return found
-
-
 @cache
 def error_codes() -> dict[int, tuple[str, ...]]:
-    """Every `error.code` the frontend API can answer, by HTTP status (4xx only)."""
+    """Every `error.code` the frontend API can answer, by HTTP status (4xx only): the domain errors of the table
+    the configured exception handler translates with (config/frontend_errors.py), and DRF's codes."""
     from common.api import DRF_CODES  # common.api imports this module's users; keep the cycle lazy
 
-    for config in apps.get_app_configs():  # every app's errors module, so no subclass is missed
-        try:
-            importlib.import_module(f"{config.name}.errors")
-        except ModuleNotFoundError:
-            continue
+    table = getattr(api_settings.EXCEPTION_HANDLER, "table", {})
     by_status: dict[int, set[str]] = defaultdict(set)
-    for cls in _subclasses(DomainError):
-        by_status[cls.http_status].add(cls.code)
+    for cls, status in table.items():
+        by_status[status].add(cls.code)
     for exc_class, code in DRF_CODES.items():
         by_status[_SESSION_AUTH_STATUS.get(exc_class, exc_class.status_code)].add(code)
     return {status: tuple(sorted(codes)) for status, codes in sorted(by_status.items())}
@@ -188,7 +175,9 @@ class AutoSchema(openapi.AutoSchema):
     `InputSerializer` would claim the same component name and overwrite the others in the schema.
     """
 
-    def get_serializer_name(self, serializer: serializers.BaseSerializer, direction: str) -> str:
+    def get_serializer_name(
+        self, serializer: serializers.BaseSerializer, direction: Literal["request", "response"]
+    ) -> str:
         qualname = type(serializer).__qualname__
         if "." in qualname and "<locals>" not in qualname:
             return qualname.replace(".", "")
@@ -207,7 +196,9 @@ class AutoSchema(openapi.AutoSchema):
             statuses += [409, 429]
         return statuses
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:  # type: ignore[override]
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = {
             code: body
             for code, body in super()._get_response_bodies(direction).items()

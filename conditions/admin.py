@@ -92,7 +92,7 @@ class PairAdminForm(forms.ModelForm):
         fields = CREATE_FIELDS
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         values: dict[str, Any] = {}
         if self.instance.pk is not None:
             values = {field: getattr(self.instance, field) for field in ("base", "quote")}

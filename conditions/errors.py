@@ -34,6 +34,12 @@ class OrderRuleError(DomainError):
     rule: ClassVar[str] = "order"
     default_message = "The order breaks a trading condition."
 
+    @property
+    def check_failed(self) -> str:
+        """`<rule> check failed: <message>`, the protocol's text (ccxt maps the substring to BadRequest): the
+        gateway's error text and a rejected order's `rejectReason` alike."""
+        return f"{self.rule} check failed: {self.message}"
+
 
 class PairHaltedError(OrderRuleError):
     code = "pair_halted"

@@ -1,6 +1,8 @@
-"""The rules: `order_check` (every order) and `pair_conditions_problems` (every change to a pair)."""
+"""The rules: `order_kind` and `order_check` (every order) and `pair_conditions_problems` (every change to a
+pair)."""
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +24,69 @@ def _matching(value: str | None, allowed: Iterable[str]) -> str | None:
         return None
     wanted = value.strip().lower()
     return next((item for item in allowed if item.lower() == wanted), None)
+
+
+_TYPE_SPELLINGS = {
+    "limit": "Limit",
+    "market": MARKET,
+    "stop limit": STOP_LIMIT,
+    "stoplimit": STOP_LIMIT,
+    "stop_limit": STOP_LIMIT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderKind:
+    """An order's type, side and time in force in their one spelling (`Limit`, `BUY`, `GTC`)."""
+
+    order_type: str
+    side: str
+    time_in_force: str
+
+
+def order_type_spelled(value: str | None) -> str | None:
+    """The order type a client's spelling names (`"stop_limit"` -> `"Stop Limit"`), or None for none."""
+    if not value:
+        return None
+    return _TYPE_SPELLINGS.get(" ".join(value.strip().lower().split()))
+
+
+def order_kind(
+    *, order_type: str, side: str, time_in_force: str | None, trigger: str | None = None
+) -> OrderKind:
+    """The one reading of an order's type, side and time in force, for both doors, before anything is stored.
+
+    Accepts the spellings clients send: any case, surrounding blanks, `StopLimit` / `stop_limit`, and ccxt's
+    two-field stop-limit (`order_type="Limit"` with `trigger="Stop Limit"`). A missing time in force is IOC for
+    market orders and GTC for the rest. Anything else is refused whole, never cut to fit a column (`GTCX` is not
+    `GTC`): `OrderTypeNotAllowedError`, `OrderSideInvalidError`, `TimeInForceNotAllowedError`. Whether the pair
+    allows the kind is `order_check`'s question. Pure: no query.
+    """
+    kind = order_type_spelled(order_type)
+    if kind is None:
+        raise errors.OrderTypeNotAllowedError(
+            f"Order type {order_type} is not supported (supported: {', '.join(ORDER_TYPES)})",
+            details={"rule": errors.OrderTypeNotAllowedError.rule},
+        )
+    if kind == "Limit" and order_type_spelled(trigger) == STOP_LIMIT:
+        kind = STOP_LIMIT
+    canonical_side = side.strip().upper()
+    if canonical_side not in SIDES:
+        raise errors.OrderSideInvalidError(
+            "Mandatory parameter side should be one of BUY,SELL",
+            details={"rule": errors.OrderSideInvalidError.rule},
+        )
+    if time_in_force is None or not time_in_force.strip():
+        tif = "IOC" if kind == MARKET else "GTC"
+    else:
+        tif = time_in_force.strip().upper()
+        if tif not in TIME_IN_FORCE:
+            raise errors.TimeInForceNotAllowedError(
+                f"Time in force {time_in_force} is not supported "
+                f"(supported: {', '.join(TIME_IN_FORCE)})",
+                details={"rule": errors.TimeInForceNotAllowedError.rule},
+            )
+    return OrderKind(order_type=kind, side=canonical_side, time_in_force=tif)
 
 
 def _refuse(cls: type[errors.OrderRuleError], message: str, pair: Pair, **facts: Decimal) -> None:

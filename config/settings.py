@@ -6,6 +6,7 @@ except the secrets that matter in production: with DEBUG off, a missing secret s
 
 import os
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -80,8 +81,11 @@ INSTALLED_APPS = [
     "trading",
     "apikeys",
     "gateway",
-    "demo",
 ]
+# Demo data and the demo market maker (`seed_demo`, `market_maker`) exist for the embedded mode only: with DEBUG
+# off the app is not installed, so neither command exists in production.
+if DEBUG:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "common.request_id.RequestIdMiddleware",
@@ -294,13 +298,13 @@ if not DEBUG:
     }
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["common.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "common.api.exception_handler",
+    "EXCEPTION_HANDLER": "config.frontend_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "common.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

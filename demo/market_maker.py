@@ -18,6 +18,7 @@ from datetime import timedelta
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import TextIO
 
+from django.core.management.base import OutputWrapper
 from django.utils import timezone
 
 from accounts.models import User, VerificationLevel
@@ -193,7 +194,7 @@ def run(
     interval: float,
     trade_probability: float,
     rng: random.Random,
-    stdout: TextIO,
+    stdout: TextIO | OutputWrapper,
     sleep: Callable[[float], None] = time.sleep,
     activity_keep: timedelta | None = timedelta(hours=1),
 ) -> int:

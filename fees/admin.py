@@ -81,7 +81,7 @@ class FeeScheduleAdminForm(forms.ModelForm):
             self.initial["weekdays"] = self.instance.weekdays
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         mask = weekday_mask(cleaned.get("weekdays") or [])
         cleaned["weekday_mask"] = mask
         if mask and cleaned.get("is_active"):

@@ -40,7 +40,9 @@ class PairGroup(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)
     description = models.CharField(max_length=255, blank=True)
-    pairs = models.ManyToManyField(Pair, through="PairGroupMembership", related_name="+")
+    pairs: "models.ManyToManyField[Pair, PairGroupMembership]" = models.ManyToManyField(
+        Pair, through="PairGroupMembership", related_name="+"
+    )
 
     class Meta:
         ordering = ("code",)

@@ -1,4 +1,4 @@
-"""Fee reads: the rate that applies to an order, the 30-day volume, and the whole schedule.
+"""Fee reads: the rate that applies to an order, the 30-day volume, the fee page's overview.
 
 Rates are PERCENT Decimals, as the protocol shows them: "0.25" means 0.25 %.
 """
@@ -12,14 +12,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from conditions.models import Pair
-from conditions.validation import plain
 from fees.schedule import (
     SCHEDULE_VERSION_KEY,
     CompiledSchedules,
     Schedule,
     Tier,
     compiled_schedules,
-    fallback_schedule,
 )
 from fees.volume import from_units, utc, volume_key, volume_load
 
@@ -86,85 +84,6 @@ def volume_30d(*, user: Any, at: datetime | None = None) -> Decimal:
     day = utc(at or timezone.now()).date()
     units = cache.get(volume_key(user.pk, day))
     return from_units(units) if units is not None else volume_load(user_id=user.pk, day=day)
-
-
-# --- The whole schedule -------------------------------------------------------------------------------
-
-
-def _wire_volume(value: Decimal) -> int | str:
-    # The protocol types `volume` as a number; tier minimums are whole dollars in practice.
-    return int(value) if value == value.to_integral_value() else plain(value)
-
-
-def _entries(schedule: Schedule) -> list[dict[str, Any]]:
-    return [
-        {
-            "fee": plain(tier.taker),
-            "makerFee": plain(tier.maker),
-            "takerFee": plain(tier.taker),
-            "volume": _wire_volume(tier.min_volume),
-        }
-        for tier in schedule.tiers
-    ]
-
-
-def _per_group(compiled: CompiledSchedules, schedules: list[Schedule]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for schedule in schedules:
-        group = compiled.groups[schedule.group_id]  # type: ignore[index]
-        out[group.code] = {
-            "name": group.name,
-            "description": group.description,
-            "pairList": list(group.symbols),
-            "schedule": _entries(schedule),
-        }
-    return out
-
-
-WEEKEND = (5, 6)
-
-
-def fee_strategy() -> dict[str, Any]:
-    """The whole active schedule in the shape of the protocol's `get_fee_strategy` `data` (JSON-safe):
-
-        {"strategyConfig": {
-            "default": [entry, ...],                     # every day, every pair (fallback flat fee if none)
-            "perTier": {group_code: {"name", "description", "pairList": [symbol], "schedule": [entry]}},
-            "perWeekend": {"default": [entry], "perTier": {...}},   # schedules on exactly Saturday+Sunday
-            "perWeekday": [{"name", "weekdays": [0-6, Monday=0], "pairGroup": code | None,
-                            "schedule": [entry]}],                  # extension: every weekday schedule
-        }}
-        entry = {"fee": taker %, "makerFee": maker %, "takerFee": taker %, "volume": tier minimum, USD}
-
-    `fee`, `makerFee`, `takerFee` are percent strings; `volume` is the 30-day USD volume FROM which the tier
-    applies (a number); one entry at volume 0 is a flat fee. `perTier`, `perWeekend` and `perWeekday` are left out
-    when empty. No query once warm.
-    """
-    compiled = compiled_schedules()
-    everyday_groups = [s for s in compiled.schedules if not s.weekdays and s.group_id is not None]
-    weekday = [s for s in compiled.schedules if s.weekdays]
-    weekend = [s for s in weekday if s.weekdays == WEEKEND]
-    config: dict[str, Any] = {"default": _entries(compiled.default or fallback_schedule())}
-    if everyday_groups:
-        config["perTier"] = _per_group(compiled, everyday_groups)
-    if weekend:
-        block: dict[str, Any] = {}
-        if weekend_default := [s for s in weekend if s.group_id is None]:
-            block["default"] = _entries(weekend_default[0])
-        if weekend_groups := [s for s in weekend if s.group_id is not None]:
-            block["perTier"] = _per_group(compiled, weekend_groups)
-        config["perWeekend"] = block
-    if weekday:
-        config["perWeekday"] = [
-            {
-                "name": s.name,
-                "weekdays": list(s.weekdays),
-                "pairGroup": compiled.groups[s.group_id].code if s.group_id is not None else None,
-                "schedule": _entries(s),
-            }
-            for s in weekday
-        ]
-    return {"strategyConfig": config}
 
 
 @dataclass(frozen=True, slots=True)

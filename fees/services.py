@@ -146,7 +146,7 @@ def fee_schedule_change_record(
         details |= {
             "schedule": target.name,
             "schedule_id": target.pk,
-            "pair_group": target.pair_group.code if target.pair_group_id else None,
+            "pair_group": target.pair_group.code if target.pair_group is not None else None,
             "weekdays": target.weekdays,
             "is_active": target.is_active,
             "tiers": [

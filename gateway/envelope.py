@@ -1,14 +1,15 @@
-"""The protocol's envelope and the gateway's one error translator.
+"""The protocol's envelope and the gateway's one error translator, with its one error table.
 
 Success: HTTP 200 `{"ok": "ok", "data": ...}`. Error: `{"error": "<protocol text>", "statusCode": N}` with N as the
 real HTTP status. Nothing else ever leaves the gateway: no HTML page, no DRF `detail`.
 
 Translating exceptions (`translate`):
   * `GatewayError` (gateway/errors.py): its own status and text.
-  * `DomainError` (services): looked up by `code` in `DOMAIN_ERRORS` -> (status, text), trying the error's
-    class first and then its base classes (so one row serves a family, e.g. every `OrderRuleError`). The text
-    is a string, a function of the error, or None for "the error's own message". An unlisted `DomainError`
-    is 400 with its own message. Apps add rows here for codes whose protocol text or status differs.
+  * `DomainError` (services): looked up by its exact class in `DOMAIN_ERRORS` -> (status, text). The text is a
+    string, a function of the error, or None for "the error's own message". Every `DomainError` class has its
+    own row (a subclass is not covered by its base): a new error is not done until both doors name it, here and
+    in config/frontend_errors.py (common/tests/test_error_tables.py checks). A class missing here is a
+    programming error: logged, and answered 500 `Unexpected error`, never a guessed 4xx.
   * DRF `ValidationError` raised inside a handler: 422 with its first message.
   * Anything else: logged with the request id, answered 500 `Unexpected error` (no exception text).
 """
@@ -17,53 +18,133 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
 from rest_framework.exceptions import ValidationError
 
+from accounts import errors as accounts_errors
 from activities.models import Outcome
+from apikeys import errors as apikeys_errors
+from common import errors as common_errors
 from common.errors import DomainError
+from conditions import errors as conditions_errors
 from gateway.errors import GatewayError, ServerError
-from gateway.params import _first_detail, iso_ms
+from gateway.params import _first_detail
+from gateway.wire import json_default
+from ledger import errors as ledger_errors
+from trading import errors as trading_errors
 
 logger = logging.getLogger(__name__)
 
 RATE_LIMIT_TEXT = "API rate limit reached"
 
-Text = str | Callable[[DomainError], str] | None
+Text = str | Callable[[Any], str] | None
 
 
-def _rule_failed(exc: DomainError) -> str:
-    # "<rule> check failed" is the substring ccxt maps to BadRequest (cexio-protocol.md §5).
-    return f"{getattr(exc, 'rule', 'order')} check failed: {exc.message}"
+def _rule_failed(exc: conditions_errors.OrderRuleError) -> str:
+    return exc.check_failed
 
 
-# DomainError.code -> (HTTP status, protocol text: fixed, a function of the error, or None = its message).
-DOMAIN_ERRORS: dict[str, tuple[int, Text]] = {
+# DomainError class -> (HTTP status, protocol text: fixed, a function of the error, or None = its message).
+# Errors no gateway action can meet (sign-in, 2FA, key management) keep a row too: 400 with their message.
+DOMAIN_ERRORS: dict[type[DomainError], tuple[int, Text]] = {
     # common
-    "not_found": (422, None),
-    "permission_denied": (403, None),
-    "too_many_attempts": (429, RATE_LIMIT_TEXT),
-    # accounts: the verification level names the level needed in its message
-    "verification_required": (403, None),
-    # conditions ("Unsupported pair X" / "Unsupported currency X" are their messages)
-    "pair_not_found": (422, None),
-    "currency_not_found": (422, None),
-    "order_rule_failed": (422, _rule_failed),
+    common_errors.NotFoundError: (422, None),
+    common_errors.PermissionDeniedError: (403, None),
+    common_errors.TooManyAttemptsError: (429, RATE_LIMIT_TEXT),
+    # accounts
+    accounts_errors.InvalidCredentialsError: (400, None),
+    accounts_errors.TwoFactorRequiredError: (400, None),
+    accounts_errors.InvalidTotpCodeError: (400, None),
+    accounts_errors.TwoFactorAlreadyEnabledError: (400, None),
+    accounts_errors.TwoFactorEnrolmentMissingError: (400, None),
+    accounts_errors.ProfileLockedError: (400, None),
+    accounts_errors.UserExistsError: (400, None),
+    accounts_errors.EmailNotVerifiedError: (400, None),
+    accounts_errors.WrongPasswordError: (400, None),
+    accounts_errors.PasswordRejectedError: (400, None),
+    accounts_errors.SessionNotFoundError: (400, None),
+    # the level needed is named in its message
+    accounts_errors.VerificationRequiredError: (403, None),
+    # apikeys
+    apikeys_errors.ApiKeyNotFoundError: (422, None),
+    apikeys_errors.ApiKeyLimitReachedError: (400, None),
+    apikeys_errors.InvalidApiKeyNameError: (400, None),
+    apikeys_errors.InvalidPermissionError: (400, None),
+    apikeys_errors.InvalidIpWhitelistError: (400, None),
+    apikeys_errors.ApiKeyAlreadyActiveError: (400, None),
+    apikeys_errors.ActivationNotRequestedError: (400, None),
+    apikeys_errors.ActivationCodeInvalidError: (400, None),
+    apikeys_errors.ActivationCodeExpiredError: (400, None),
+    apikeys_errors.ActivationCodeVoidError: (400, None),
+    # conditions
+    conditions_errors.PairNotFoundError: (422, None),
+    conditions_errors.CurrencyNotFoundError: (422, None),
+    conditions_errors.PairConditionsInvalidError: (400, None),
+    conditions_errors.OrderRuleError: (422, _rule_failed),
+    conditions_errors.PairHaltedError: (422, _rule_failed),
+    conditions_errors.PairCancelOnlyError: (422, _rule_failed),
+    conditions_errors.OrderSideInvalidError: (422, _rule_failed),
+    conditions_errors.OrderTypeNotAllowedError: (422, _rule_failed),
+    conditions_errors.TimeInForceNotAllowedError: (422, _rule_failed),
+    conditions_errors.OrderAmountMissingError: (422, _rule_failed),
+    conditions_errors.OrderAmountNotPositiveError: (422, _rule_failed),
+    conditions_errors.OrderPriceMissingError: (422, _rule_failed),
+    conditions_errors.StopPriceMissingError: (422, _rule_failed),
+    conditions_errors.PriceTickError: (422, _rule_failed),
+    conditions_errors.PriceBelowMinimumError: (422, _rule_failed),
+    conditions_errors.PriceAboveMaximumError: (422, _rule_failed),
+    conditions_errors.AmountLotSizeError: (422, _rule_failed),
+    conditions_errors.AmountBelowMinimumError: (422, _rule_failed),
+    conditions_errors.AmountAboveMaximumError: (422, _rule_failed),
+    conditions_errors.QuoteAmountPrecisionError: (422, _rule_failed),
+    conditions_errors.ValueBelowMinimumError: (422, _rule_failed),
+    conditions_errors.ValueAboveMaximumError: (422, _rule_failed),
+    # ledger
+    ledger_errors.InsufficientFundsError: (400, None),
+    ledger_errors.AmountNotPositiveError: (422, None),
+    ledger_errors.AmountPrecisionError: (422, None),
+    ledger_errors.UnsupportedCurrencyError: (422, None),
+    ledger_errors.SameAccountError: (422, None),
+    ledger_errors.MainAccountNotAllowedError: (400, None),
+    ledger_errors.MainAccountDepositAddressError: (403, None),
+    ledger_errors.AccountNotFoundError: (422, None),
+    ledger_errors.InvalidAccountNameError: (422, None),
+    ledger_errors.AccountLimitError: (400, None),
+    ledger_errors.ClientTxIdConflictError: (409, None),
+    ledger_errors.BlockchainNotSupportedError: (422, None),
+    ledger_errors.DepositAddressUnavailableError: (409, None),
+    ledger_errors.InvalidClientTxIdError: (422, None),
+    ledger_errors.WalletTransfersUnavailableError: (400, None),
+    ledger_errors.CreditReasonRequiredError: (400, None),
+    # trading
+    trading_errors.OrderNotFoundError: (422, None),
+    trading_errors.MainAccountOrderError: (400, None),
+    trading_errors.ClientOrderIdConflictError: (422, None),
+    trading_errors.OrderFinalError: (422, None),
+    trading_errors.OrderCancelNotAllowedError: (422, None),
 }
 
 
-def _domain_row(exc: DomainError) -> tuple[int, Text]:
-    for cls in type(exc).__mro__:
-        code = getattr(cls, "code", None)
-        if code in DOMAIN_ERRORS:
-            return DOMAIN_ERRORS[code]
-        if cls is DomainError:
-            break
-    return 400, None
+def _domain_failure(exc: DomainError) -> "Failure":
+    row = DOMAIN_ERRORS.get(type(exc))
+    if row is None:
+        logger.error(
+            "gateway: unmapped domain error %s (code %r): a programming error; name it in "
+            "gateway/envelope.py DOMAIN_ERRORS",
+            type(exc).__name__,
+            exc.code,
+        )
+        return _server_failure()
+    status, text = row
+    message = text(exc) if callable(text) else text
+    return Failure(status, message or exc.message, exc.code, Outcome.REFUSED)
+
+
+def _server_failure() -> "Failure":
+    server = ServerError()
+    return Failure(server.status, server.message, server.reason, Outcome.FAILED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,28 +160,15 @@ def translate(exc: BaseException) -> Failure:
     if isinstance(exc, GatewayError):
         return Failure(exc.status, exc.message, exc.reason, Outcome.REFUSED)
     if isinstance(exc, DomainError):
-        status, text = _domain_row(exc)
-        message = text(exc) if callable(text) else text
-        return Failure(status, message or exc.message, exc.code, Outcome.REFUSED)
+        return _domain_failure(exc)
     if isinstance(exc, ValidationError):
         return Failure(422, str(_first_detail(exc.detail)), "invalid_params", Outcome.REFUSED)
     logger.exception("gateway: unexpected error while serving a call")
-    server = ServerError()
-    return Failure(server.status, server.message, server.reason, Outcome.FAILED)
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return iso_ms(value)
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return _server_failure()
 
 
 def _response(payload: dict[str, Any], status: int) -> HttpResponse:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_default)
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=json_default)
     return HttpResponse(body.encode(), status=status, content_type="application/json")
 
 

@@ -33,8 +33,7 @@ from rest_framework.settings import api_settings
 
 from common.money import DECIMAL_PLACES, MAX_DIGITS
 from gateway.errors import BadRequestError, ParameterError
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from gateway.wire import EPOCH, epoch_ms
 
 
 class JsonNumber(str):
@@ -197,7 +196,7 @@ class TimestampMsParam(IntParam):
         return EPOCH + timedelta(milliseconds=super().to_internal_value(data))
 
     def to_representation(self, value: Any) -> Any:
-        return ms_timestamp(value)
+        return epoch_ms(value)
 
 
 class DateTimeParam(TimestampMsParam):
@@ -207,7 +206,7 @@ class DateTimeParam(TimestampMsParam):
         "invalid": "Parameter {name} should be an ISO 8601 date or a timestamp in milliseconds",
     }
 
-    def to_internal_value(self, data: Any) -> datetime:
+    def to_internal_value(self, data: Any) -> datetime:  # type: ignore[override]
         if isinstance(data, str) and not data.isdigit():
             try:
                 moment = datetime.fromisoformat(data)
@@ -404,15 +403,3 @@ def validate_params(
     if not serializer.is_valid():
         raise ParameterError(protocol_message(serializer))
     return dict(serializer.validated_data)
-
-
-def ms_timestamp(moment: datetime) -> int:
-    """Epoch milliseconds of an aware datetime, without float rounding."""
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
-
-
-def iso_ms(moment: datetime) -> str:
-    """`YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC, the protocol's date format."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

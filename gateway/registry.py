@@ -27,13 +27,14 @@ The handler receives
     `None` on public calls), `ip` (the resolved client IP), `actor` (the `activities.actor.Actor` every recording
     service takes: this IP and the key's public id), `now` (the request's clock, aware UTC) and `action`.
 It returns the envelope's `data` (a dict or list of JSON-safe values; `Decimal`s are written as fixed-point
-strings, `datetime`s as ISO-8601 with milliseconds, but prefer formatting them yourself with
-`common.money.format_amount` and `gateway.params.iso_ms`).
+strings, `datetime`s as ISO-8601 with milliseconds, but format them yourself with `gateway.wire`, which names
+what each formatter does to the digits: `padded`, `cut`, `rounded`, `trimmed`, `epoch_ms`, `iso_ms`).
 
 Errors: raise `gateway.errors.GatewayError(message, status=422)` (or `ParameterError(message)`) for protocol
-refusals that are not domain rules. Services raise `DomainError` subclasses; `gateway/envelope.py` holds the table
-`DOMAIN_ERRORS` (code -> status, protocol text) that translates them, and an unlisted `DomainError` becomes 400
-with its own message. Anything else is logged and answered 500 `Unexpected error`.
+refusals that are not domain rules. Services raise `DomainError` subclasses; `gateway/envelope.py` holds the one
+table `DOMAIN_ERRORS` (error class -> status, protocol text) that translates them. Every class has its row there
+(and in config/frontend_errors.py); an unlisted one is a programming error, logged and answered 500
+`Unexpected error`, like anything else unexpected.
 
 Activity: a read (`mutates=False`) gets its `gateway.call` row from the gateway after it returns. A mutating
 action records its own activity row inside its service's transaction (pass `actor=call.actor` down); the

@@ -48,7 +48,8 @@ def _redis_incr(cache: RedisCache) -> Any:
     """The script, registered once per cache backend (so once per process and thread)."""
     script = getattr(cache, "_gateway_incr", None)
     if script is None:
-        script = cache._cache.get_client(write=True).register_script(_INCR_SCRIPT)
+        # Django's Redis backend keeps its client in `_cache`: the one way to register a script on it.
+        script = cache._cache.get_client(write=True).register_script(_INCR_SCRIPT)  # type: ignore[attr-defined]
         cache._gateway_incr = script  # type: ignore[attr-defined]
     return script
 

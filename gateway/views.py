@@ -13,6 +13,7 @@ The action name is checked after the signature, which covers it, so a tampered n
 """
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,12 +24,17 @@ from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 
 from activities.models import Outcome
+from apikeys.selectors import AuthKey
 from common.client_ip import client_ip
 from gateway import audit, envelope, permissions, replay, throttling
 from gateway.authentication import SIGNATURE_HEADER, authenticate, note_use
 from gateway.errors import BadRequestError, BodyTooLargeError, GatewayError
 from gateway.params import parse_body, validate_params
 from gateway.registry import Action, Call, get_action
+
+# The gateway's clock: Unix seconds, read once per call and passed down (`now`) to every check that needs the
+# time. A module attribute, so tests can set it and check the timestamp window to the second.
+clock: Callable[[], float] = time.time
 
 
 def read_body(request: HttpRequest) -> bytes:
@@ -82,7 +88,7 @@ def _failure(
 
 @csrf_exempt
 def private_action(request: HttpRequest, action: str) -> HttpResponse:
-    now = time.time()
+    now = clock()
     moment = datetime.fromtimestamp(now, UTC)
     ip = client_ip(request)
     quota: throttling.Quota | None = None
@@ -115,13 +121,13 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
     except Exception as exc:  # noqa: BLE001
         response, failure, quota = _failure(exc, quota)
 
-    key = getattr(request, "gateway_key", None)
-    if key is not None:
+    known: AuthKey | None = getattr(request, "gateway_key", None)
+    if known is not None:
         if authenticated:
-            note_use(key=key, ip=ip, now=moment)
+            note_use(key=known, ip=ip, now=moment)
         if failure is not None or entry is None or not entry.mutates:
             audit.record_call(
-                key=key,
+                key=known,
                 user=call.user_ref() if call is not None else None,
                 action_name=action,
                 action=entry,
@@ -136,7 +142,7 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
 
 @csrf_exempt
 def public_action(request: HttpRequest, action: str) -> HttpResponse:
-    now = time.time()
+    now = clock()
     quota: throttling.Quota | None = None
     try:
         body = read_body(request)

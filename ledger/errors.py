@@ -39,13 +39,11 @@ class MainAccountNotAllowedError(DomainError):
 
 class MainAccountDepositAddressError(DomainError):
     code = "main_account_deposit_address"
-    http_status = 403
     default_message = "Get deposit address for main account is not allowed"
 
 
 class AccountNotFoundError(DomainError):
     code = "account_not_found"
-    http_status = 404
     default_message = "Account does not exist"
 
 
@@ -64,7 +62,6 @@ class AccountLimitError(DomainError):
 
 class ClientTxIdConflictError(DomainError):
     code = "client_tx_id_conflict"
-    http_status = 409
     default_message = "clientTxId was already used with different parameters"
 
 
@@ -75,7 +72,6 @@ class BlockchainNotSupportedError(DomainError):
 
 class DepositAddressUnavailableError(DomainError):
     code = "deposit_address_unavailable"
-    http_status = 409
     default_message = "No deposit address is available right now; try again later"
 
 

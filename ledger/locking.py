@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, connection, transaction
 
+from common.models import quoted_column
 from ledger.models import SYSTEM_EXTERNAL, Account, AccountKind, Balance
 
 BalanceKey = tuple[int, str]  # (account id, currency code)
@@ -62,7 +63,7 @@ def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, Balance]:
     # out as SQL: every order runs it, and compiling its ORM form (one OR branch per key) costs more than
     # the database takes to run it. Identifiers come from the model; every value is a parameter.
     table, quote = Balance._meta.db_table, connection.ops.quote_name
-    account, currency = (quote(Balance._meta.get_field(name).column) for name in _KEY_FIELDS)
+    account, currency = (quoted_column(Balance, name) for name in _KEY_FIELDS)
     pairs = ", ".join(["(%s, %s)"] * len(wanted))
     sql = (
         f"SELECT * FROM {quote(table)} WHERE ({account}, {currency}) IN ({pairs})"  # noqa: S608

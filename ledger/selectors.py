@@ -11,7 +11,6 @@ from ledger.models import (
     Account,
     AccountKind,
     Balance,
-    DepositAddress,
     JournalEntry,
     JournalTransaction,
     TransactionType,
@@ -74,10 +73,6 @@ def wallet_balances(*, user: User) -> dict[str, Balance]:
     """The user's wallet balances by currency."""
     rows = Balance.objects.filter(account__user=user, account__kind=AccountKind.WALLET)
     return {row.currency_id: row for row in rows.select_related("currency").order_by("currency_id")}
-
-
-def balance_get(*, account: Account, currency: str) -> Balance | None:
-    return Balance.objects.filter(account=account, currency_id=currency).first()
 
 
 def entry_list(
@@ -156,7 +151,3 @@ def funding_account_name(journal_tx: JournalTransaction) -> str | None:
     if journal_tx.type == TransactionType.WALLET_WITHDRAWAL:
         return details.get("from_account")
     return details.get("to_account")
-
-
-def deposit_address_list(*, user: User) -> QuerySet[DepositAddress]:
-    return DepositAddress.objects.filter(account__user=user).select_related("account")

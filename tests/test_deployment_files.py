@@ -237,3 +237,16 @@ def test_the_readme_lists_every_environment_variable_the_settings_read_and_no_ot
         len(read) > 50
     )  # the pattern finds the reads (a change of style in settings.py must not hide them)
     assert _readme_env_names() == read
+
+
+def test_the_demo_app_is_installed_only_with_debug_on():
+    production = {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "API_KEY_ENCRYPTION_KEYS": "ZGV2LW9ubHktYXBpLWtleS1lbmNyeXB0aW9uLWtleSE=",
+        "DJANGO_ALLOWED_HOSTS": "exchange.example",
+    }
+    code = "import django; from django.conf import settings; django.setup(); print(*settings.INSTALLED_APPS)"
+
+    assert "demo" not in _settings_probe(code, production).split()
+    assert "demo" in _settings_probe(code, {"DJANGO_DEBUG": "true"}).split()

@@ -30,12 +30,11 @@ from django.db.models import Q
 from activities.actor import Actor
 from activities.models import ActivityType
 from activities.services import record
+from common.models import concrete_field
 from common.money import plain_amount, quantize_down, quantize_up
 from conditions.models import Pair
 from fees.services import volume_record_fills
-from ledger.locking import BalanceKey
-from ledger.models import Balance
-from ledger.settlement import Fee, hold_release, trade_settle
+from ledger.settlement import Balance, BalanceKey, Fee, hold_release, trade_settle
 from trading.models import (
     Candle,
     Order,
@@ -663,7 +662,7 @@ def _candles_touch(
 
 # Every value a candle update writes (the key fields pair, resolution and start never change).
 CANDLE_VALUES = tuple(
-    Candle._meta.get_field(name)
+    concrete_field(Candle, name)
     for name in (
         "bid_open",
         "bid_high",
@@ -701,7 +700,7 @@ def _candles_update(rows: list[Candle]) -> None:
     for column in CANDLE_VALUES:
         case = f"CASE {whens} END"
         if cast:
-            case = f"CAST({case} AS {column.cast_db_type(connection)})"
+            case = f"CAST({case} AS {column.cast_db_type(connection)})"  # type: ignore[attr-defined]
         sets.append(f"{qn(column.column)} = {case}")
         for row in rows:
             params += [row.pk, column.get_db_prep_save(getattr(row, column.attname), connection)]

@@ -15,7 +15,6 @@ class MainAccountOrderError(DomainError):
 
 class ClientOrderIdConflictError(DomainError):
     code = "client_order_id_conflict"
-    http_status = 409
     default_message = "clientOrderId was already used with different parameters"
 
 
@@ -26,7 +25,6 @@ class OrderNotFoundError(NotFoundError):
 
 class OrderFinalError(DomainError):
     code = "order_final"
-    http_status = 409
     default_message = "Order is already in final state"
 
 
@@ -34,5 +32,4 @@ class OrderCancelNotAllowedError(DomainError):
     """The pair is halted: its book is frozen, cancels included."""
 
     code = "order_cancel_not_allowed"
-    http_status = 409
     default_message = "Trading on this pair is halted; orders cannot be cancelled now"

@@ -165,10 +165,6 @@ class Order(models.Model):
         return f"order {self.pk} {self.side} {self.pair.symbol} {self.status}"
 
     @property
-    def is_final(self) -> bool:
-        return self.status in FINAL_STATUSES
-
-    @property
     def average_price(self) -> Decimal | None:
         if not self.executed_amount:
             return None

@@ -5,10 +5,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import User
 from conditions.models import Pair
 from trading.engine import PERIODS, period_start
 from trading.models import (
@@ -44,7 +44,7 @@ MAX_CANDLES = 1000
 
 def order_list(
     *,
-    user: User,
+    user: Any,
     archived: bool = False,
     pair: str | None = None,
     side: str | None = None,
@@ -75,7 +75,7 @@ def order_list(
     )
 
 
-def order_list_by_client_id(*, user: User, client_order_id: str) -> QuerySet[Order]:
+def order_list_by_client_id(*, user: Any, client_order_id: str) -> QuerySet[Order]:
     """Every order of the user that carried `client_order_id` (reuse after 24 h gives several), newest first."""
     rows = Order.objects.filter(user=user, client_order_id=client_order_id)
     return rows.select_related("pair", "account", "user", "pair__base", "pair__quote").order_by(
@@ -83,7 +83,7 @@ def order_list_by_client_id(*, user: User, client_order_id: str) -> QuerySet[Ord
     )
 
 
-def order_get(*, user: User, order_id: int) -> Order | None:
+def order_get(*, user: Any, order_id: int) -> Order | None:
     rows = Order.objects.filter(user=user, pk=order_id)
     return rows.select_related("pair", "account", "user", "pair__base", "pair__quote").first()
 
@@ -116,7 +116,7 @@ def trade_list(
     return list(reversed(rows.order_by("-created_at", "-id")[:limit]))
 
 
-def my_trade_list(*, user: User, pair: str | None = None) -> QuerySet[Trade]:
+def my_trade_list(*, user: Any, pair: str | None = None) -> QuerySet[Trade]:
     """Trades where the user was maker or taker, newest first."""
     rows = Trade.objects.filter(Q(maker_user=user) | Q(taker_user=user))
     if pair:
@@ -145,6 +145,7 @@ def order_book(*, pair: Pair, at: datetime, depth: int | None = None) -> OrderBo
         "side", "price", "remaining"
     )
     for side, price, remaining in rows:
+        assert price is not None  # resting orders are limit orders
         levels[side][price] += remaining
     bids = sorted(levels[Side.BUY].items(), key=lambda level: level[0], reverse=True)
     asks = sorted(levels[Side.SELL].items(), key=lambda level: level[0])

@@ -37,24 +37,28 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.levels import level_require
-from accounts.models import User
 from activities.actor import Actor
 from activities.models import ActivityType, Outcome
 from activities.services import record
+from common.models import quoted_column
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
 from conditions.models import Currency, Pair, PairStatus
-from conditions.validation import order_check
+from conditions.validation import order_check, order_kind
 from fees.selectors import current_fee
-from ledger.errors import InsufficientFundsError
-from ledger.locking import BalanceKey, lock_balances
-from ledger.models import MAIN_ACCOUNT, SYSTEM_FEES, Account, AccountKind
-from ledger.services import spot_account_get
-from ledger.settlement import fees_account, hold_increase
+from ledger.settlement import (
+    MAIN_ACCOUNT,
+    BalanceKey,
+    InsufficientFundsError,
+    fees_account,
+    hold_increase,
+    lock_balances,
+    order_account,
+)
 from trading import engine
 from trading.errors import (
     ClientOrderIdConflictError,
@@ -83,14 +87,6 @@ INSUFFICIENT_FUNDS = "Insufficient funds"
 TOO_MANY_ORDERS = "Too many active orders"
 MARKET_TRIGGER = "Market Trigger orders are not allowed"
 MAX_STOP_CASCADE = 100
-
-_TYPE_SPELLINGS = {
-    "limit": OrderType.LIMIT,
-    "market": OrderType.MARKET,
-    "stop limit": OrderType.STOP_LIMIT,
-    "stoplimit": OrderType.STOP_LIMIT,
-    "stop_limit": OrderType.STOP_LIMIT,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +131,11 @@ def _lock_pair(pair_id: int | None = None, *, symbol: str | None = None) -> Pair
     # Written out as SQL, and the currencies in a second query by primary key: compiling the ORM form (a
     # locking query joined to three currencies) costs several times what both queries take to run. The
     # currencies are read after the lock, as the joined rows were.
-    key = (_col(Pair, "id"), pair_id) if symbol is None else (_col(Pair, "symbol"), symbol)
+    key = (
+        (quoted_column(Pair, "id"), pair_id)
+        if symbol is None
+        else (quoted_column(Pair, "symbol"), symbol)
+    )
     table = connection.ops.quote_name(Pair._meta.db_table)
     sql = f"SELECT * FROM {table} WHERE {key[0]} = %s"  # noqa: S608 - identifiers from the model
     # SQLite has no row locks: its IMMEDIATE transactions serialise writers.
@@ -147,13 +147,14 @@ def _lock_pair(pair_id: int | None = None, *, symbol: str | None = None) -> Pair
         marks = ", ".join(["%s"] * len(codes))
         currency_sql = (
             f"SELECT * FROM {connection.ops.quote_name(Currency._meta.db_table)}"  # noqa: S608
-            f" WHERE {_col(Currency, 'code')} IN ({marks})"
+            f" WHERE {quoted_column(Currency, 'code')} IN ({marks})"
         )
         currencies = {row.pk: row for row in Currency.objects.raw(currency_sql, sorted(codes))}
         for name in ("base", "quote", "fee_currency"):
             field = Pair._meta.get_field(name)
+            assert isinstance(field, models.ForeignKey)
             currency = currencies[getattr(found, field.attname)]
-            field.set_cached_value(found, currency)  # type: ignore[union-attr]
+            field.set_cached_value(found, currency)
     if found is None:
         raise PairNotFoundError(f"Unsupported pair {symbol}", details={"pair": symbol})
     return found
@@ -178,27 +179,18 @@ def _fingerprint(order: Order, account: str, symbol: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def normalise_type(order_type: str) -> str:
-    return _TYPE_SPELLINGS.get(" ".join(order_type.strip().lower().split()), order_type.strip())
-
-
 def _earlier(
     *,
-    user: User,
+    user: Any,
     client_order_id: str,
     fingerprint: str,
     now: datetime,
-    earlier_id: int | None = -1,
 ) -> Order | None:
     """The order that still holds this clientOrderId, if it is a retry of the same order.
 
     Raises `ClientOrderIdConflictError` for other parameters. An id older than the dedupe window is released.
-    `earlier_id` is the holder's id when the caller already looked it up (None: no order holds the id).
     """
-    if earlier_id is None:
-        return None
-    rows = Order.objects.filter(user=user, dedupe_key=client_order_id)
-    earlier = (rows if earlier_id == -1 else rows.filter(pk=earlier_id)).first()
+    earlier = Order.objects.filter(user=user, dedupe_key=client_order_id).first()
     if earlier is None:
         return None
     if earlier.created_at <= now - timedelta(seconds=settings.TRADING_CLIENT_ORDER_ID_TTL_S):
@@ -215,7 +207,7 @@ def _earlier(
 
 def order_place(
     *,
-    user: User,
+    user: Any,
     account: str,
     pair: str,
     side: str,
@@ -236,7 +228,9 @@ def order_place(
 
     Raises (nothing written): `MainAccountOrderError` (account ""), `AccountNotFoundError`,
     `VerificationRequiredError` (the user's level does not allow trading), `PairNotFoundError`,
-    `ClientOrderIdConflictError`. Every other refusal is a REJECTED order (see the module docstring). Locks the
+    `ClientOrderIdConflictError`, and `conditions.validation.order_kind`'s errors for an order type, side or time
+    in force that is none of the protocol's (a kind the pair does not allow is a REJECTED order). Every other
+    refusal is a REJECTED order (see the module docstring). Locks the
     pair, then the balances of the order's account, of every resting order it meets and of the fees account.
     Records `order.placed` (or `order.rejected`), `order.filled` per order that traded, `order.cancelled` for
     an IOC/FOK/market remainder and for resting orders removed by self-trade prevention, `order.expired` for
@@ -247,27 +241,22 @@ def order_place(
     if account == MAIN_ACCOUNT:
         raise MainAccountOrderError()
     symbol = pair.strip().upper()
-    kind = normalise_type(order_type)
-    side = side.strip().upper()
-    if time_in_force:
-        tif = time_in_force.strip().upper()
-    else:
-        tif = TimeInForce.IOC if kind == OrderType.MARKET else TimeInForce.GTC
+    kind = order_kind(order_type=order_type, side=side, time_in_force=time_in_force)
     order = Order(
         user=user,
         # Without an id of the caller's the protocol's default applies (the ms timestamp), binding nothing.
         client_order_id=client_order_id or str(int(now.timestamp() * 1000)),
         dedupe_key=client_order_id or None,
-        side=side[:4],
-        order_type=kind[:10],
-        time_in_force=tif[:3],
+        side=kind.side,
+        order_type=kind.order_type,
+        time_in_force=kind.time_in_force,
         status=OrderStatus.NEW,
         price=price,
         stop_price=stop_price,
         amount=amount,
         quote_amount=quote_amount,
         remaining=amount or Decimal(0),
-        expire_at=expire_at if tif == TimeInForce.GTD else None,
+        expire_at=expire_at if kind.time_in_force == TimeInForce.GTD else None,
         client_created_at=client_created_at,
         comment=comment[:255],
         created_at=now,
@@ -335,9 +324,9 @@ def _rule_problem(order: Order, pair: Pair, now: datetime) -> tuple[int, str] | 
     except OrderAmountMissingError as exc:
         if order.order_type == OrderType.MARKET:
             return REJECT_AMOUNTS, exc.message
-        return REJECT_RULE, f"{exc.rule} check failed: {exc.message}"
+        return REJECT_RULE, exc.check_failed
     except OrderRuleError as exc:
-        return REJECT_RULE, f"{exc.rule} check failed: {exc.message}"
+        return REJECT_RULE, exc.check_failed
     if order.quote_amount is not None and order.side != Side.BUY:
         return REJECT_RULE, "amountCcy2 check failed: only market buys may give the amount in quote"
     if order.time_in_force == TimeInForce.GTD:
@@ -390,18 +379,22 @@ def _state_and_open_count(pair: Pair, account_id: int) -> tuple[PairState, int, 
     """The pair's state row, the account's open orders on the pair and whether untriggered stop orders wait
     on the pair (None: not known), in one query after the pair's lock (so all are current, see `_lock_pair`).
 
-    Written out as SQL for the reason given in `_spot_and_earlier`.
+    Written out as SQL: compiling the ORM form (a subquery annotation) costs several times what it takes to run.
     """
     statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
-    table, pair_col, status_col = Order._meta.db_table, _col(Order, "pair"), _col(Order, "status")
+    table, pair_col, status_col = (
+        Order._meta.db_table,
+        quoted_column(Order, "pair"),
+        quoted_column(Order, "status"),
+    )
     # Identifiers come from the models' metadata; every value is a parameter.
     sql = (
         f"SELECT s.*, (SELECT COUNT(*) FROM {table} o"  # noqa: S608
-        f" WHERE o.{_col(Order, 'account')} = %s AND o.{pair_col} = %s"
+        f" WHERE o.{quoted_column(Order, 'account')} = %s AND o.{pair_col} = %s"
         f" AND o.{status_col} IN ({statuses})) AS open_orders,"
         f" EXISTS(SELECT 1 FROM {table} t WHERE t.{pair_col} = %s AND t.{status_col} IN ({statuses})"
-        f" AND NOT t.{_col(Order, 'is_triggered')}) AS stops_waiting"
-        f" FROM {PairState._meta.db_table} s WHERE s.{_col(PairState, 'pair')} = %s"
+        f" AND NOT t.{quoted_column(Order, 'is_triggered')}) AS stops_waiting"
+        f" FROM {PairState._meta.db_table} s WHERE s.{quoted_column(PairState, 'pair')} = %s"
     )
     params = [account_id, pair.pk, *OPEN_STATUSES, pair.pk, *OPEN_STATUSES, pair.pk]
     state = next(iter(PairState.objects.raw(sql, params)), None)
@@ -417,60 +410,6 @@ def _stop_met(side: str, stop_price: Decimal | None, last: Decimal | None) -> bo
     return last >= stop_price if side == Side.BUY else last <= stop_price
 
 
-def _spot_and_earlier(
-    *, user: User, name: str, client_order_id: str
-) -> tuple[Account, int | None, int | None]:
-    """The user's spot account `name`, the id of the order holding `client_order_id` (None when none does,
-    or no id was given) and the fees account's id (None until it exists), in one query. Sets the user's
-    `public_id` (the only field of the user an order's answer shows) and `verification_level` (what the
-    placement checks), so a caller may pass a bare `User(pk=...)`. Raises `AccountNotFoundError`.
-
-    Written out as SQL: on every order, compiling the ORM form of this query (a subquery annotation) costs
-    several times what the database takes to run it.
-    """
-    # Identifiers come from the models' metadata; every value is a parameter.
-    sql = (
-        f"SELECT a.*, (SELECT o.{_col(Order, 'id')} FROM {Order._meta.db_table} o"  # noqa: S608
-        f" WHERE o.{_col(Order, 'user')} = %s AND o.{_col(Order, 'dedupe_key')} = %s LIMIT 1)"
-        f" AS earlier_id, (SELECT u.{_col(User, 'public_id')} FROM {User._meta.db_table} u"
-        f" WHERE u.{_col(User, 'id')} = %s) AS user_public_id,"
-        f" (SELECT v.{_col(User, 'verification_level')} FROM {User._meta.db_table} v"
-        f" WHERE v.{_col(User, 'id')} = %s) AS user_level,"
-        f" (SELECT f.{_col(Account, 'id')} FROM {Account._meta.db_table} f"
-        f" WHERE f.{_col(Account, 'user')} IS NULL AND f.{_col(Account, 'kind')} = %s"
-        f" AND f.{_col(Account, 'name')} = %s) AS fees_account_id"
-        f" FROM {Account._meta.db_table} a WHERE a.{_col(Account, 'user')} = %s"
-        f" AND a.{_col(Account, 'kind')} = %s AND a.{_col(Account, 'name')} = %s"
-    )
-    # A blank id matches no order: dedupe_key is NULL when the caller gave none.
-    params = [
-        user.pk,
-        client_order_id,
-        user.pk,
-        user.pk,
-        AccountKind.SYSTEM,
-        SYSTEM_FEES,
-        user.pk,
-        AccountKind.SPOT,
-        name,
-    ]
-    spot = next(iter(Account.objects.raw(sql, params)), None)
-    if spot is None:
-        # Raises, unless it was created just now (the main account); the user is then loaded in full.
-        spot = spot_account_get(user=user, name=name)
-        user.refresh_from_db(fields=["public_id", "verification_level"])
-        return spot, -1, None
-    user.public_id = spot.user_public_id  # type: ignore[attr-defined]
-    user.verification_level = spot.user_level  # type: ignore[attr-defined]
-    spot.user = user  # the account is the user's: no query when it is asked for
-    earlier_id = spot.earlier_id if client_order_id else None  # type: ignore[attr-defined]
-    return spot, earlier_id, spot.fees_account_id  # type: ignore[attr-defined]
-
-
-def _col(model: Any, field: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(field).column)
-
-
 def _place(
     order: Order, *, account: str, symbol: str, actor: Actor, now: datetime
 ) -> tuple[PlaceResult, bool]:
@@ -480,9 +419,11 @@ def _place(
     with transaction.atomic(durable=True):
         # The account and the clientOrderId check come first, in the same transaction as the placement (one
         # BEGIN/COMMIT less than a transaction of their own); a replay then returns before any lock is taken.
-        order.account, earlier_id, known_fees_id = _spot_and_earlier(
-            user=order.user, name=account, client_order_id=order.dedupe_key or ""
-        )
+        # The account comes with its user (public id and verification level loaded): the answer shows the one,
+        # the placement checks the other.
+        order.account, known_fees_id = order_account(user_id=order.user_id, name=account)
+        assert order.account.user is not None  # a spot account always has its user
+        order.user = order.account.user
         # Refused before anything is written: a level too low is an error of the call, not a REJECTED order.
         level_require(user=order.user, capability="trade")
         if order.dedupe_key:
@@ -491,7 +432,6 @@ def _place(
                 client_order_id=order.dedupe_key,
                 fingerprint=order.fingerprint,
                 now=now,
-                earlier_id=earlier_id,
             )
             if earlier is not None:
                 return _replayed(earlier, symbol, actor), False
@@ -809,11 +749,11 @@ def _remove(
 @transaction.atomic(durable=True)
 def order_cancel(
     *,
-    user: User,
+    user: Any,
     order_id: int | None = None,
     client_order_id: str | None = None,
     actor: Actor,
-    by: User | None = None,
+    by: Any = None,
     now: datetime | None = None,
 ) -> Order:
     """Cancel one of the user's open orders, by id or by clientOrderId (its open order carrying that id).
@@ -854,7 +794,7 @@ def order_cancel(
 
 def order_cancel_all(
     *,
-    user: User,
+    user: Any,
     accounts: list[str] | None = None,
     pair: str | None = None,
     actor: Actor,
@@ -875,13 +815,13 @@ def order_cancel_all(
     cancelled: list[Order] = []
     for pair_id in sorted(set(rows.values_list("pair_id", flat=True))):
         with transaction.atomic(durable=True):
-            pair = _lock_pair(pair_id)
-            if pair.status == PairStatus.HALTED:
+            locked = _lock_pair(pair_id)
+            if locked.status == PairStatus.HALTED:
                 continue
             orders = list(rows.filter(pair_id=pair_id).order_by("id"))
             _remove(
                 orders,
-                pair=pair,
+                pair=locked,
                 status=OrderStatus.CANCELLED,
                 reason="cancel_all",
                 actor=actor,

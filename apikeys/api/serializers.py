@@ -54,7 +54,7 @@ class ApiKeyOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiKey
-        fields = (
+        fields: tuple[str, ...] = (
             "key_id",
             "name",
             "status",

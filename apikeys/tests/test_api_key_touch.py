@@ -22,4 +22,11 @@ def test_last_use_is_stamped_at_most_once_a_minute(db):
 
 
 def test_touch_of_a_deleted_key_is_harmless(db):
-    api_key_touch(key_id=999_999, ip=None, now=timezone.now())
+    key, _ = issue_key()
+    other, _ = issue_key(user=key.user, name="other")
+    ApiKey.objects.filter(pk=key.pk).delete()  # deleted between the lookup and the stamp
+
+    api_key_touch(key_id=key.pk, ip="10.0.0.1", now=timezone.now())  # no error
+
+    assert not ApiKey.objects.filter(pk=key.pk).exists()  # nothing brought back
+    assert ApiKey.objects.get(pk=other.pk).last_used_at is None  # nothing else stamped

@@ -7,10 +7,11 @@ from django.core.cache import cache
 
 from fees import schedule as schedule_module
 from fees.models import FeeTier
-from fees.selectors import current_fee, fee_strategy
+from fees.selectors import current_fee
 from fees.services import fee_schedule_changed
 from fees.tests.conftest import SATURDAY, STANDARD, WEDNESDAY
 from fees.tests.factories import FeeScheduleFactory, PairGroupFactory
+from gateway.actions.fees import fee_strategy
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ from typing import Any
 from common.money import step
 from conditions.models import Currency, Network, Pair
 from conditions.selectors import currency_list, pair_list
-from conditions.validation import plain
 from gateway.errors import ParameterError
 from gateway.params import CurrencyParam, ListParam, PairParam, Params
 from gateway.registry import Call, action
+from gateway.wire import trimmed
 
 
 class PairsInfoParams(Params):
@@ -20,17 +20,17 @@ def pair_info(pair: Pair) -> dict[str, Any]:
     return {
         "base": pair.base_id,
         "quote": pair.quote_id,
-        "baseMin": plain(pair.min_amount),
-        "baseMax": plain(pair.max_amount),
-        "baseLotSize": plain(pair.lot_size),
-        "quoteMin": plain(pair.min_value),
-        "quoteMax": plain(pair.max_value),
-        "quoteLotSize": plain(step(pair.quote_precision)),
+        "baseMin": trimmed(pair.min_amount),
+        "baseMax": trimmed(pair.max_amount),
+        "baseLotSize": trimmed(pair.lot_size),
+        "quoteMin": trimmed(pair.min_value),
+        "quoteMax": trimmed(pair.max_value),
+        "quoteLotSize": trimmed(step(pair.quote_precision)),
         "basePrecision": pair.base_precision,
         "quotePrecision": pair.quote_precision,
         "pricePrecision": pair.price_precision,
-        "minPrice": plain(pair.min_price),
-        "maxPrice": plain(pair.max_price),
+        "minPrice": trimmed(pair.min_price),
+        "maxPrice": trimmed(pair.max_price),
     }
 
 
@@ -74,11 +74,11 @@ def blockchain_info(network: Network) -> dict[str, Any]:
     return {
         "type": network.type,
         "deposit": _enabled(network.deposit_enabled),
-        "minDeposit": plain(network.min_deposit),
+        "minDeposit": trimmed(network.min_deposit),
         "withdrawal": _enabled(network.withdrawal_enabled),
-        "minWithdrawal": plain(network.min_withdrawal),
-        "withdrawalFee": plain(network.withdrawal_fee),
-        "withdrawalFeePercent": plain(network.withdrawal_fee_percent),
+        "minWithdrawal": trimmed(network.min_withdrawal),
+        "withdrawalFee": trimmed(network.withdrawal_fee),
+        "withdrawalFeePercent": trimmed(network.withdrawal_fee_percent),
         "depositConfirmations": network.confirmations,
     }
 

@@ -6,15 +6,13 @@ The mutating actions' services record their own activity rows (with the key and 
 """
 
 from collections.abc import Callable
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
 from apikeys.models import Permission
-from common.money import format_amount
 from conditions.models import Currency
-from gateway.envelope import DOMAIN_ERRORS
 from gateway.params import (
     AccountIdParam,
     ChoiceParam,
@@ -25,28 +23,11 @@ from gateway.params import (
     Params,
     StringParam,
     TimestampMsParam,
-    iso_ms,
 )
 from gateway.registry import Call, action
+from gateway.wire import cut, fixed, iso_ms
 from ledger import selectors, services
 from ledger.models import Balance
-
-# Ledger refusals whose status differs from the default 400 (their messages are already protocol texts).
-DOMAIN_ERRORS.update(
-    {
-        "unsupported_currency": (422, None),
-        "amount_not_positive": (422, None),
-        "amount_too_precise": (422, None),
-        "same_account": (422, None),
-        "invalid_account_name": (422, None),
-        "invalid_client_tx_id": (422, None),
-        "account_not_found": (422, None),
-        "main_account_deposit_address": (403, None),
-        "blockchain_not_supported": (422, None),
-        "client_tx_id_conflict": (409, None),
-        "deposit_address_unavailable": (409, None),
-    }
-)
 
 PAGE_SIZE_MAX = 100
 PAGE_SIZE_TEXT = f"Page size is limited to {PAGE_SIZE_MAX} items"
@@ -54,7 +35,7 @@ HISTORY_TYPES = ("trade", "commission", "deposit", "withdraw", "internalTransfer
 HISTORY_TYPE_TEXT = f"Operation type is not supported. Supported types: {','.join(HISTORY_TYPES)}"
 ACCOUNT_IDS_TEXT = "accountIds array should consist of string type values"
 CONVERTED_CURRENCY = "USD"
-CONVERTED_PLACES = Decimal("0.01")
+CONVERTED_PLACES = 2
 
 
 def _precisions() -> dict[str, int]:
@@ -62,7 +43,8 @@ def _precisions() -> dict[str, int]:
 
 
 def _amount(value: Decimal, places: int | None) -> str:
-    return format_amount(value, places) or "0"
+    """Balances and journal amounts: cut to the currency's precision (never shown larger than they are)."""
+    return fixed(value) if places is None else cut(value, places)
 
 
 class PageParams(Params):
@@ -123,8 +105,7 @@ def _balance_row(balance: Balance) -> dict[str, str]:
     }
     rate = balance.currency.usd_rate
     if balance.total and rate:
-        converted = (balance.total * rate).quantize(CONVERTED_PLACES, rounding=ROUND_DOWN)
-        row["balanceInConvertedCurrency"] = format(converted, "f")
+        row["balanceInConvertedCurrency"] = cut(balance.total * rate, CONVERTED_PLACES)
     return row
 
 

@@ -55,7 +55,7 @@ class ActionDoc:
     params: dict[str, str]
     response: Schema
     example: dict[str, Any] = field(default_factory=dict)
-    refusals: tuple[type[Exception] | str, ...] = ()
+    refusals: tuple[type[Exception] | Exception | str, ...] = ()
 
 
 PAIR = "Pair id, `BASE-QUOTE` in upper case."

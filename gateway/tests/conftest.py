@@ -1,8 +1,11 @@
-"""Gateway test helpers: keys issued through the real service, a signing client, and test-only actions."""
+"""Gateway test helpers: keys issued through the real service, the one signed client (`Signer`, made by the
+`signed_client` fixture), the gateway's clock held still (`frozen_clock`), and test-only actions.
+
+The ledger's and trading's fixtures that the action tests here build on are re-exported at the bottom.
+"""
 
 import json
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +17,7 @@ from activities.services import record
 from apikeys.models import ApiKey, Permission
 from apikeys.tests.factories import issue_key
 from common.errors import DomainError
-from gateway import signing
+from gateway import signing, views
 from gateway.params import AccountIdParam, DecimalParam, PairParam, Params, StringParam
 from gateway.registry import PRIVATE, PUBLIC, Call, action
 
@@ -60,7 +63,7 @@ class Signer:
     ) -> Any:
         if body is None:
             body = json.dumps({} if payload is None else payload, separators=(",", ":")).encode()
-        ts = str(int(time.time()) if timestamp is None else timestamp)
+        ts = str(int(views.clock()) if timestamp is None else timestamp)
         signature = signing.sign(
             secret=(secret or self.secret).encode(),
             action=signed_action or action,
@@ -81,6 +84,35 @@ class Signer:
             REMOTE_ADDR=remote_addr or self.remote_addr,
         )
 
+    def call(self, action: str, payload: Any = None) -> tuple[int, Any]:
+        """A signed call; (HTTP status, decoded body)."""
+        response = self.post(action, payload)
+        return response.status_code, body_of(response)
+
+    def data(self, action: str, payload: Any = None) -> Any:
+        """The `data` of a call that must succeed."""
+        status, body = self.call(action, payload)
+        assert status == 200, body
+        return body["data"]
+
+    def error(self, action: str, payload: Any = None) -> tuple[int, str]:
+        """(status, protocol text) of a call that must fail, checked to be in the envelope."""
+        status, body = self.call(action, payload)
+        assert set(body) == {"error", "statusCode"}, body
+        assert body["statusCode"] == status
+        return status, body["error"]
+
+
+@pytest.fixture
+def signed_client() -> Callable[..., Signer]:
+    """`signed_client(user, permissions=..., ...)`: a key issued to `user` and a client that signs with it."""
+
+    def make(user: Any, **key_options: Any) -> Signer:
+        key, secret = issue(user, **key_options)
+        return Signer(public_id=key.public_id, secret=secret)
+
+    return make
+
 
 @pytest.fixture
 def key_and_secret(user: Any) -> tuple[ApiKey, str]:
@@ -93,6 +125,16 @@ def signer(key_and_secret: tuple[ApiKey, str]) -> Signer:
     return Signer(public_id=key.public_id, secret=secret)
 
 
+NOW = 1_795_000_000  # 2026-11-18T11:06:40Z: a fixed second for time-window tests
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The gateway's clock (and the signer's default timestamp) held at `NOW`; returns it."""
+    monkeypatch.setattr(views, "clock", lambda: float(NOW))
+    return NOW
+
+
 def gateway_rows() -> Any:
     """The activity rows the gateway (or a test action) wrote, not those of issuing keys."""
     return Activity.objects.exclude(action__startswith="apikey.")
@@ -103,7 +145,7 @@ def body_of(response: Any) -> Any:
     return json.loads(response.content)
 
 
-class TestActionRefusedError(DomainError):
+class SampleRefusalError(DomainError):
     code = "test_action_refused"
     default_message = "The test action refuses."
 
@@ -137,7 +179,7 @@ def test_actions() -> Iterator[None]:
         raise RuntimeError("secret internals that must not leak")
 
     def refuse(params: dict[str, Any], call: Call) -> None:
-        raise TestActionRefusedError()
+        raise SampleRefusalError()
 
     names = []
     for name, kwargs, handler in [
@@ -170,3 +212,12 @@ def test_actions() -> Iterator[None]:
 
 
 ORDER = {"accountId": "sub1", "pair": "BTC-USD", "amount": "0.5", "price": "30000"}
+
+
+# The order, ledger and fee action tests stand on the trading, ledger and fees fixtures (traders with funds, pairs
+# and a fee schedule, a user with sub-accounts): the same ones, not copies.
+from fees.tests.conftest import eth_usd  # noqa: E402
+from ledger.tests.conftest import currencies, funded_user  # noqa: E402
+from trading.tests.conftest import alice, bob, btc_usd, flat_fees  # noqa: E402
+
+__all__ = ["alice", "bob", "btc_usd", "currencies", "eth_usd", "flat_fees", "funded_user"]

@@ -4,9 +4,12 @@ import pytest
 from django.test import Client
 
 from activities.models import Activity
-from common.errors import DomainError
+from common.errors import TooManyAttemptsError
+from conditions.errors import PriceTickError
 from gateway.envelope import DOMAIN_ERRORS, translate
-from gateway.tests.conftest import body_of
+from gateway.tests.conftest import SampleRefusalError, body_of
+from ledger.errors import InsufficientFundsError
+from trading.errors import OrderNotFoundError
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +23,21 @@ def test_public_success_is_200_ok_data(client: Client):
     assert body_of(response)["ok"] == "ok"
 
 
-@pytest.mark.parametrize("route", ["rest-public", "rest"])
-def test_unknown_action_is_400_bad_request(client: Client, route: str):
-    response = client.post(
-        f"/api/spot/{route}/no_such_action", data=b"{}", content_type="application/json"
+def test_unknown_signed_action_is_400_bad_request(signer):
+    response = signer.post("no_such_action")
+    assert (response.status_code, body_of(response)) == (
+        400,
+        {"error": "Bad Request", "statusCode": 400},
     )
-    assert response.status_code in (400, 401)  # the signed door asks for the key first
-    body = body_of(response)
-    assert body["statusCode"] == response.status_code
-    assert "detail" not in body
+
+
+def test_unknown_action_on_the_signed_door_without_a_key_asks_for_the_key_first(client: Client):
+    response = client.post(
+        "/api/spot/rest/no_such_action", data=b"{}", content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert body_of(response)["statusCode"] == 401
+    assert body_of(response)["error"].startswith("Authorization Failed")
 
 
 def test_unknown_public_action_says_bad_request(client: Client):
@@ -112,31 +121,48 @@ def test_signed_server_error_is_500_and_logged_as_failed(signer, test_actions):
     assert (row.outcome, row.details["reason"]) == ("failed", "server_error")
 
 
-def test_unlisted_domain_error_is_400_with_its_message(signer, test_actions):
+def test_an_unmapped_domain_error_is_a_logged_500_without_its_text(signer, test_actions, caplog):
     response = signer.post("get_test_refuse")
-    assert response.status_code == 400
-    assert body_of(response) == {"error": "The test action refuses.", "statusCode": 400}
+    assert (response.status_code, body_of(response)) == (
+        500,
+        {"error": "Unexpected error", "statusCode": 500},
+    )
+    assert "unmapped domain error SampleRefusalError" in caplog.text
+    row = Activity.objects.get(action="gateway.refused")
+    assert (row.outcome, row.details["reason"]) == ("failed", "server_error")
 
 
-def _all_subclasses(cls: type) -> list[type]:
-    found = []
-    for sub in cls.__subclasses__():
-        found.append(sub)
-        found.extend(_all_subclasses(sub))
-    return found
+def test_a_mapped_domain_error_answers_its_rows_status_and_text(signer, test_actions, monkeypatch):
+    monkeypatch.setitem(DOMAIN_ERRORS, SampleRefusalError, (409, "Refused by the test"))
+    response = signer.post("get_test_refuse")
+    assert (response.status_code, body_of(response)) == (
+        409,
+        {"error": "Refused by the test", "statusCode": 409},
+    )
 
 
-def test_every_domain_error_translates_to_an_error_status_and_a_text():
-    for cls in [DomainError, *_all_subclasses(DomainError)]:
-        try:
-            exc = cls()
-        except TypeError:
-            exc = cls(retry_after=5)  # TooManyAttemptsError-like signatures
+@pytest.mark.parametrize(
+    ("error", "status", "text"),
+    [
+        (OrderNotFoundError(), 422, "Order not found"),
+        (TooManyAttemptsError(retry_after=5), 429, "API rate limit reached"),
+        (
+            PriceTickError("Price 1.5 is not a multiple"),
+            422,
+            "pricePrecision check failed: Price 1.5 is not a multiple",
+        ),
+        (InsufficientFundsError(), 400, InsufficientFundsError.default_message),
+    ],
+)
+def test_domain_errors_leave_with_their_rows_status_and_protocol_text(error, status, text):
+    failure = translate(error)
+    assert (failure.status, failure.message, failure.reason) == (status, text, error.code)
+
+
+def test_every_row_of_the_table_is_an_error_status_with_a_text():
+    for cls, (status, _) in DOMAIN_ERRORS.items():
+        exc = cls(retry_after=5) if cls is TooManyAttemptsError else cls()
         failure = translate(exc)
-        assert 400 <= failure.status < 500, cls
+        assert failure.status == status, cls
+        assert 400 <= status < 500, cls
         assert failure.message, cls
-        assert failure.reason == cls.code
-
-
-def test_domain_error_table_uses_error_statuses():
-    assert all(400 <= status < 600 for status, _ in DOMAIN_ERRORS.values())

@@ -1,8 +1,6 @@
 """Signed calls: key, timestamp window, signature over the raw body. Every failure is a 401 that ccxt reads
 as AuthenticationError, is logged when the key is known, and changes nothing else."""
 
-import time
-
 import pytest
 
 from activities.models import Activity
@@ -64,21 +62,32 @@ def test_another_keys_secret_is_refused(signer: Signer, other_user):
 
 
 @pytest.mark.parametrize("skew", [-21, 21, -3600, 10**6])
-def test_timestamp_outside_the_window_is_refused(signer: Signer, skew: int):
-    response = signer.post("get_server_time", timestamp=int(time.time()) + skew)
+def test_timestamp_outside_the_window_is_refused(signer: Signer, frozen_clock: int, skew: int):
+    response = signer.post("get_server_time", timestamp=frozen_clock + skew)
     _assert_refused(response, "timestamp not in 20sec range")
     assert gateway_rows().get().details["reason"] == "timestamp_out_of_range"
 
 
-@pytest.mark.parametrize("skew", [-19, 0, 19])
-def test_timestamp_inside_the_window_is_accepted(signer: Signer, skew: int):
-    assert signer.post("get_server_time", timestamp=int(time.time()) + skew).status_code == 200
+@pytest.mark.parametrize("skew", [-20, -19, 0, 19, 20])
+def test_timestamp_inside_the_window_edges_included_is_accepted(
+    signer: Signer, frozen_clock: int, skew: int
+):
+    response = signer.post("get_server_time", timestamp=frozen_clock + skew)
+    assert response.status_code == 200
+    assert (
+        body_of(response)["data"]["timestamp"] == frozen_clock * 1000
+    )  # the call saw the held clock
 
 
-def test_window_is_configurable(signer: Signer, settings):
+@pytest.mark.parametrize(("skew", "status"), [(-5, 200), (5, 200), (-6, 401), (6, 401)])
+def test_window_is_configurable(
+    signer: Signer, frozen_clock: int, settings, skew: int, status: int
+):
     settings.GATEWAY_TIMESTAMP_WINDOW_S = 5
-    response = signer.post("get_server_time", timestamp=int(time.time()) - 8)
-    _assert_refused(response, "timestamp not in 5sec range")
+    response = signer.post("get_server_time", timestamp=frozen_clock + skew)
+    assert response.status_code == status
+    if status == 401:
+        _assert_refused(response, "timestamp not in 5sec range")
 
 
 @pytest.mark.parametrize("timestamp", ["abc", "1.5", "-5", "1795468314000000000"])

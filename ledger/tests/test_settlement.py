@@ -12,7 +12,7 @@ from ledger.locking import lock_balances
 from ledger.models import JournalTransaction, TransactionType
 from ledger.posting import LedgerInvariantError
 from ledger.services import account_create, transfer_from_wallet, wallet_credit
-from ledger.settlement import Fee, fees_account, hold_increase, trade_balance_keys, trade_settle
+from ledger.settlement import Fee, fees_account, hold_increase, trade_settle
 from ledger.tests.helpers import balance, currency_sums, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -42,14 +42,8 @@ def traders(user, other_user, currencies):  # type: ignore[no-untyped-def]
 
 
 def _lock(buyer, seller):  # type: ignore[no-untyped-def]
-    keys = trade_balance_keys(
-        buyer_account_id=buyer.pk,
-        seller_account_id=seller.pk,
-        base="BTC",
-        quote="USD",
-        fees_account_id=fees_account().pk,
-        fee_currencies={"USD", "BTC"},
-    )
+    fees = fees_account().pk
+    keys = [(account, code) for account in (buyer.pk, seller.pk, fees) for code in ("BTC", "USD")]
     return lock_balances(keys)
 
 

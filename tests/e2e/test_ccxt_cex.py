@@ -58,7 +58,7 @@ def test_load_markets_and_fetch_currencies(live_server, market):
     assert currencies["USDT"][
         "networks"
     ]  # blockchains from get_processing_info, merged by currency
-    assert currencies["USD"]["type"] == "fiat" or currencies["USD"]["code"] == "USD"
+    assert (currencies["USD"]["type"], currencies["BTC"]["type"]) == ("fiat", "crypto")
 
 
 def test_fetch_trading_fees(live_server, market, credentials):

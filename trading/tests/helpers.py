@@ -6,7 +6,7 @@ from typing import Any
 from activities.actor import Actor
 from activities.models import Source
 from ledger import services as ledger
-from ledger.models import SYSTEM_FEES, Account, AccountKind, Balance
+from ledger.models import SYSTEM_FEES, AccountKind, Balance
 from trading.models import Order
 from trading.services import PlaceResult, order_place
 
@@ -81,7 +81,3 @@ def currency_sum(currency: str) -> Decimal:
 
 def reload(order: Order) -> Order:
     return Order.objects.get(pk=order.pk)
-
-
-def system_account_ids() -> set[int]:
-    return set(Account.objects.filter(kind=AccountKind.SYSTEM).values_list("id", flat=True))

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from activities.models import Activity, ActivityType, Outcome
-from conditions.errors import PairNotFoundError
+from conditions.errors import PairNotFoundError, TimeInForceNotAllowedError
 from conditions.models import PairStatus
 from ledger.errors import AccountNotFoundError
 from trading.errors import MainAccountOrderError
@@ -85,3 +85,10 @@ def test_requests_that_name_no_valid_order_raise_and_write_nothing(alice) -> Non
     with pytest.raises(PairNotFoundError):
         place(alice, "BUY", "0.1", "50000", pair="DOGE-USD")
     assert not Order.objects.exists()
+
+
+def test_an_unknown_time_in_force_is_refused_and_nothing_is_stored(alice) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TimeInForceNotAllowedError):
+        place(alice, "BUY", "0.1", "40000", time_in_force="GTCX")
+    assert not Order.objects.exists()
+    assert not Activity.objects.filter(action__startswith="order.").exists()

@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 from accounts.levels import verification_level_set
 from activities.actor import Actor
 from activities.models import Activity, ActivityType
-from ledger.tests.gateway_helpers import gateway_for
 from ledger.tests.helpers import balance, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -65,8 +64,10 @@ def test_basic_may_move_between_sub_accounts_but_not_to_or_from_the_wallet(
     assert moved.status_code in (200, 201), moved.json()
 
 
-def test_the_gateway_refuses_a_wallet_transfer_below_the_level_and_names_it(at_level, funded_user):
-    gw = gateway_for(funded_user)
+def test_the_gateway_refuses_a_wallet_transfer_below_the_level_and_names_it(
+    at_level, funded_user, signed_client
+):
+    gw = signed_client(funded_user)
     at_level("basic")
     before = snapshot()
 
@@ -80,8 +81,8 @@ def test_the_gateway_refuses_a_wallet_transfer_below_the_level_and_names_it(at_l
     assert row.details["reason"] == "verification_required"
 
 
-def test_level_none_may_not_even_move_between_sub_accounts(at_level, funded_user):
-    gw = gateway_for(funded_user)
+def test_level_none_may_not_even_move_between_sub_accounts(at_level, funded_user, signed_client):
+    gw = signed_client(funded_user)
     at_level("none")
     before = snapshot()
 
@@ -92,12 +93,12 @@ def test_level_none_may_not_even_move_between_sub_accounts(at_level, funded_user
     assert snapshot() == before
 
 
-def test_limits_are_configurable(at_level, funded_user, settings):
+def test_limits_are_configurable(at_level, funded_user, settings, signed_client):
     settings.VERIFICATION_LEVEL_REQUIRED = {
         **settings.VERIFICATION_LEVEL_REQUIRED,
         "transfer_wallet": "basic",
     }
-    gw = gateway_for(funded_user)
+    gw = signed_client(funded_user)
     at_level("basic")
 
     gw.data("do_withdrawal_funds_to_wallet", TO_WALLET)

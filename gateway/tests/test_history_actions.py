@@ -7,13 +7,12 @@ import pytest
 
 from activities.actor import Actor
 from ledger.services import transfer_internal, transfer_to_wallet
-from ledger.tests.gateway_helpers import gateway_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def gw(funded_user):  # type: ignore[no-untyped-def]
+def gw(funded_user, signed_client):  # type: ignore[no-untyped-def]
     transfer_internal(
         user=funded_user,
         from_account="sub1",
@@ -30,7 +29,7 @@ def gw(funded_user):  # type: ignore[no-untyped-def]
         client_tx_id="w1",
         actor=Actor.system(),
     )
-    return gateway_for(funded_user)
+    return signed_client(funded_user)
 
 
 def test_transaction_history_rows_are_signed_entries_newest_first(gw):
@@ -114,8 +113,8 @@ def test_funding_history_filters(gw):
     assert (status, message) == (422, "Page size is limited to 100 items")
 
 
-def test_transaction_id_means_one_thing_in_replies_and_both_histories(funded_user):
-    gw = gateway_for(funded_user)
+def test_transaction_id_means_one_thing_in_replies_and_both_histories(funded_user, signed_client):
+    gw = signed_client(funded_user)
     internal = gw.data(
         "do_my_internal_transfer",
         {"fromAccountId": "sub1", "toAccountId": "sub2", "currency": "USD", "amount": "3"},

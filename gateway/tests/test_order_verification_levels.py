@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 
 from accounts.levels import verification_level_set
 from activities.actor import Actor
-from gateway.tests.conftest import Signer, issue
 from trading.models import Order
 from trading.tests.helpers import balance
 
@@ -47,9 +46,8 @@ def test_level_none_cannot_place_an_order_on_the_frontend(web, alice):
     assert balance(alice, "sub1", "USD") == before
 
 
-def test_level_none_cannot_place_an_order_through_the_gateway(alice):
-    key, secret = issue(alice)
-    signer = Signer(public_id=key.public_id, secret=secret)
+def test_level_none_cannot_place_an_order_through_the_gateway(alice, signed_client):
+    signer = signed_client(alice)
     verification_level_set(user=alice, level="none", actor=Actor.system())
 
     response = signer.post(

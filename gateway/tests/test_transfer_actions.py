@@ -5,15 +5,14 @@ from decimal import Decimal
 import pytest
 
 from activities.models import Activity, ActivityType
-from ledger.tests.gateway_helpers import gateway_for
 from ledger.tests.helpers import balance, snapshot
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def gw(funded_user):  # type: ignore[no-untyped-def]
-    return gateway_for(funded_user)
+def gw(funded_user, signed_client):  # type: ignore[no-untyped-def]
+    return signed_client(funded_user)
 
 
 INTERNAL = {"fromAccountId": "sub1", "toAccountId": "sub2", "currency": "USD", "amount": "25.5"}
@@ -135,8 +134,10 @@ def test_wallet_transfers_are_idempotent_on_client_tx_id(gw, funded_user):
         (("read", "funds_internal"), "do_withdrawal_funds_to_wallet", WALLET),
     ],
 )
-def test_transfers_need_their_funds_permission(funded_user, permissions, action, payload):
-    gw = gateway_for(funded_user, permissions=permissions)
+def test_transfers_need_their_funds_permission(
+    funded_user, signed_client, permissions, action, payload
+):
+    gw = signed_client(funded_user, permissions=permissions)
     before = snapshot()
     status, _ = gw.error(action, payload)
     assert status == 403

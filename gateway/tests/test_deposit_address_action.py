@@ -4,16 +4,15 @@ import pytest
 
 from ledger.models import DepositAddress
 from ledger.services import deposit_addresses_load
-from ledger.tests.gateway_helpers import gateway_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def gw(funded_user):  # type: ignore[no-untyped-def]
+def gw(funded_user, signed_client):  # type: ignore[no-untyped-def]
     deposit_addresses_load(currency="BTC", network="bitcoin", addresses=[("bc1qpool1", "")])
     deposit_addresses_load(currency="USDT", network="tron", addresses=[("TPOOL", "memo7")])
-    return gateway_for(funded_user)
+    return signed_client(funded_user)
 
 
 def test_a_null_blockchain_means_the_default_network_and_the_address_is_kept(gw):

@@ -1,12 +1,12 @@
-"""`fee_strategy()`: the whole schedule in the shape of the protocol's get_fee_strategy."""
+"""`get_fee_strategy`: the whole schedule in the protocol's shape."""
 
 import json
 
 import pytest
 
-from fees.selectors import fee_strategy
 from fees.tests.conftest import STANDARD
 from fees.tests.factories import FeeScheduleFactory, PairGroupFactory
+from gateway.actions.fees import fee_strategy
 
 pytestmark = pytest.mark.django_db
 

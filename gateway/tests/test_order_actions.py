@@ -16,9 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signer(alice) -> Signer:  # type: ignore[no-untyped-def]
-    key, secret = issue(alice)
-    return Signer(public_id=key.public_id, secret=secret)
+def signer(alice, signed_client) -> Signer:  # type: ignore[no-untyped-def]
+    return signed_client(alice)
 
 
 def now_ms() -> int:
@@ -242,3 +241,46 @@ def test_get_my_orders_open_archived_and_by_id(signer, bob) -> None:  # type: ig
 )
 def test_get_my_orders_refusals(signer, body, text) -> None:  # type: ignore[no-untyped-def]
     assert error(signer.post("get_my_orders", body), 422) == text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "text"),
+    [
+        ("timeInForce", "GTCX", "timeInForce check failed: Time in force GTCX is not supported"),
+        ("timeInForce", "GT", "timeInForce check failed: Time in force GT is not supported"),
+        ("orderType", "Limitless", "orderType check failed: Order type Limitless is not supported"),
+    ],
+)
+def test_an_unknown_kind_is_refused_before_anything_is_stored(  # type: ignore[no-untyped-def]
+    signer, alice, field, value, text
+) -> None:
+    """`GTCX` was once cut to the column's three letters and taken as GTC: now it is refused whole."""
+    status, message = signer.error("do_my_new_order", new_order(**{field: value}))
+    assert status == 422
+    assert message.startswith(text)
+    assert not Order.objects.exists()
+    assert balance(alice, "USD") == (D("100000"), D("0"))
+    refused = Activity.objects.get(action=ActivityType.GATEWAY_REFUSED)
+    assert refused.details["reason"] == (
+        "time_in_force_not_allowed" if field == "timeInForce" else "order_type_not_allowed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "tif", "stored"),
+    [
+        ({"orderType": "limit"}, " gtc ", ("Limit", "GTC")),
+        (
+            {"orderType": "Limit", "type": "stop_limit", "stopPrice": "41000"},
+            "GTC",
+            ("Stop Limit", "GTC"),
+        ),
+        ({"orderType": "Limit"}, None, ("Limit", "GTC")),
+    ],
+)
+def test_client_spellings_of_a_kind_are_read_as_the_protocols(signer, kind, tif, stored) -> None:  # type: ignore[no-untyped-def]
+    report = data(signer.post("do_my_new_order", new_order(timeInForce=tif, **kind)))
+    assert report["status"] == "NEW"
+    assert (report["orderType"], report["timeInForce"]) == stored
+    order = Order.objects.get()
+    assert (order.order_type, order.time_in_force) == stored

@@ -4,14 +4,13 @@ import pytest
 
 from activities.models import Activity, ActivityType
 from ledger.models import Account, AccountKind
-from ledger.tests.gateway_helpers import gateway_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def gw(funded_user):  # type: ignore[no-untyped-def]
-    return gateway_for(funded_user)
+def gw(funded_user, signed_client):  # type: ignore[no-untyped-def]
+    return signed_client(funded_user)
 
 
 def test_do_create_account_creates_once_and_answers_the_name(gw, funded_user):
