@@ -30,6 +30,7 @@ from trading.core.events import (
     Result,
     StopTriggered,
     Trade,
+    TradeSide,
 )
 from trading.core.rules import OrderType, PairSpec, Side, Status, TimeInForce
 
@@ -62,6 +63,7 @@ __all__ = [
     "StopTriggered",
     "TimeInForce",
     "Trade",
+    "TradeSide",
     "TriggerStops",
     "UnlimitedFunds",
 ]

@@ -63,7 +63,8 @@ class Order:
         """The currency and amount this new order reserves, fee included (rules in `trading.core.rules`).
         `plan_cost` is what a market buy by base amount will pay, as its plan found."""
         is_market = self.order_type is MARKET
-        rate = self.taker_rate if is_market else max(self.maker_rate, self.taker_rate)
+        maker, taker = self.maker_rate, self.taker_rate
+        rate = taker if is_market or taker >= maker else maker
         if self.side is BUY:
             if not is_market:
                 assert self.price is not None

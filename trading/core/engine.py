@@ -221,7 +221,11 @@ class PairEngine:
         saved = getcontext()
         setcontext(self._context)
         try:
-            pending = self._dispatch(command)
+            if isinstance(command, Place):  # the usual command, spared a call
+                self._place(command)
+                pending = bool(self._traded and self._stops) and self._cascade(command.at)
+            else:
+                pending = self._dispatch(command)
             for level in self._touched:
                 level.touched = False
                 self._events.append(LevelChanged(self._next(), level.side, level.price, level.size))
@@ -230,10 +234,7 @@ class PairEngine:
         return Result(command.command_id, command.at, tuple(self._events), pending)
 
     def _dispatch(self, command: Command) -> bool:
-        """Carry out `command`; True when reached stops still wait (see `Result.stops_pending`)."""
-        if isinstance(command, Place):
-            self._place(command)
-            return bool(self._traded and self._stops) and self._cascade(command.at)
+        """Carry out any command but `Place`; True when reached stops still wait (`Result.stops_pending`)."""
         if isinstance(command, Cancel):
             order = self._orders.get(command.order_id)
             if order is None or order.user_id != command.user_id:
@@ -253,7 +254,7 @@ class PairEngine:
             self._expire_due(command.at)
         elif isinstance(command, TriggerStops):
             return self._cascade(command.at)
-        else:  # pragma: no cover - the Command union is closed
+        else:
             raise TypeError(f"not a command: {command!r}")
         return False
 
@@ -329,7 +330,7 @@ class PairEngine:
             self._stops[order_id] = order
             self._enter(order)
             return
-        self._pass(order, plan, cmd.at)
+        self._pass(order, plan)
 
     def _plan(self, taker: Order, at: datetime) -> _Plan:
         """What `taker` would do against the book now (step 4 of the module docstring); changes nothing."""
@@ -378,8 +379,43 @@ class PairEngine:
         # the last one on the book.
         return _Plan(steps, cost, not budget_bound, cost > 0)
 
-    def _pass(self, taker: Order, plan: _Plan, at: datetime) -> None:
+    def _pass(self, taker: Order, plan: _Plan) -> None:
         """Execute `plan` for the funded `taker`, then settle what is left of it (step 7 of the docstring)."""
+        if plan.steps:
+            self._execute(taker, plan)
+        events, nxt = self._events, self._next
+        is_new = taker.order_id not in self._orders
+        # A market buy by quote amount is done when its budget (or the lots it affords) ran out first.
+        by_quote = taker.amount is None
+        if (plan.fills and not plan.exhausted) if by_quote else taker.remaining == 0:
+            taker.status = FILLED
+            self._release(taker)
+            events.append(_filled(nxt(), taker))
+        elif taker.order_type is MARKET or taker.time_in_force is IOC or taker.time_in_force is FOK:
+            if plan.fills:
+                taker.status = PARTIALLY_FILLED
+                events.append(_filled(nxt(), taker))
+            self._release(taker)
+            taker.status = CANCELLED
+            reason = _R_MARKET if taker.order_type is MARKET else _R_IMMEDIATE
+            events.append(OrderCancelled(nxt(), taker.order_id, reason))
+        else:
+            if plan.fills:
+                taker.status = PARTIALLY_FILLED
+                events.append(_filled(nxt(), taker))
+            self._on_book(taker)
+            if is_new:
+                self._enter(taker)
+            assert taker.price is not None
+            events.append(
+                OrderRested(nxt(), taker.order_id, taker.side, taker.price, taker.remaining)
+            )
+            return
+        if not is_new:
+            self._leave(taker)
+
+    def _execute(self, taker: Order, plan: _Plan) -> None:
+        """The plan's steps: remove self-trade and expired makers, fill the others (trade, fees, holds)."""
         fee_in_quote, places = self.spec.fee_in_quote, self.spec.fee_places
         taker_buys = taker.side is BUY
         taker_pays = taker_buys == fee_in_quote  # pays out the fee currency: quote when buying
@@ -393,9 +429,8 @@ class PairEngine:
             cost_left -= value
             # Principal legs: the buyer pays `value` and the seller `amount` out of their holds.
             if taker_buys:
-                if (
-                    taker.amount is not None
-                ):  # a market buy by quote amount counts its budget instead
+                # A market buy by quote amount counts its budget instead of a remaining amount.
+                if taker.amount is not None:
                     taker.remaining -= amount
                 taker.hold_remaining -= value
                 maker.hold_remaining -= amount
@@ -457,36 +492,6 @@ class PairEngine:
                 maker.status = PARTIALLY_FILLED
             events.append(_filled(nxt(), maker))
 
-        is_new = taker.order_id not in self._orders
-        # A market buy by quote amount is done when its budget (or the lots it affords) ran out first.
-        by_quote = taker.amount is None
-        if (plan.fills and not plan.exhausted) if by_quote else taker.remaining == 0:
-            taker.status = FILLED
-            self._release(taker)
-            events.append(_filled(nxt(), taker))
-        elif taker.order_type is MARKET or taker.time_in_force is IOC or taker.time_in_force is FOK:
-            if plan.fills:
-                taker.status = PARTIALLY_FILLED
-                events.append(_filled(nxt(), taker))
-            self._release(taker)
-            taker.status = CANCELLED
-            reason = _R_MARKET if taker.order_type is MARKET else _R_IMMEDIATE
-            events.append(OrderCancelled(nxt(), taker.order_id, reason))
-        else:
-            if plan.fills:
-                taker.status = PARTIALLY_FILLED
-                events.append(_filled(nxt(), taker))
-            self._on_book(taker)
-            if is_new:
-                self._enter(taker)
-            assert taker.price is not None
-            events.append(
-                OrderRested(nxt(), taker.order_id, taker.side, taker.price, taker.remaining)
-            )
-            return
-        if not is_new:
-            self._leave(taker)
-
     def _charge(self, order: Order, fee: Decimal, cost_left: Decimal) -> tuple[Decimal, Decimal]:
         """What `order`, which pays out the fee currency, is charged of `fee`, and how much of that comes from
         its hold: what it holds beyond what it still needs, then available funds (see the module docstring)."""
@@ -534,7 +539,7 @@ class PairEngine:
             return
         del self._stops[stop.order_id]
         stop.is_triggered = True
-        self._pass(stop, plan, at)
+        self._pass(stop, plan)
 
     # --- leaving ------------------------------------------------------------------------------------
 
@@ -637,7 +642,8 @@ def _problem(cmd: Place) -> tuple[int, str] | None:
             return REJECT_RULE, "amount check failed: Amount should be greater than zero"
         if not positive(cmd.price):
             return REJECT_RULE, "price check failed: Price should be greater than zero"
-        if (cmd.order_type is STOP_LIMIT) != positive(cmd.stop_price):
+        stop_price = cmd.stop_price
+        if (cmd.order_type is STOP_LIMIT) != (stop_price is not None and positive(stop_price)):
             return REJECT_RULE, "stopPrice check failed: stop limit orders, and only they, need one"
     if cmd.time_in_force is GTD:
         if cmd.expire_at is None:

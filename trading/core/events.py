@@ -93,6 +93,40 @@ class Trade(NamedTuple):
     maker_fee_from_hold: Decimal
     taker_fee_from_hold: Decimal
 
+    def sides(self) -> tuple["TradeSide", "TradeSide"]:
+        """The taker's side, then the maker's: what each order pays from its hold and is charged."""
+        taker_buys = self.taker_side == Side.BUY
+        taker_pays, maker_pays = (
+            (self.quote_amount, self.amount) if taker_buys else (self.amount, self.quote_amount)
+        )
+        return (
+            TradeSide(
+                self.taker_order_id,
+                self.taker_account_id,
+                taker_buys,
+                taker_pays + self.taker_fee_from_hold,
+                self.taker_fee,
+            ),
+            TradeSide(
+                self.maker_order_id,
+                self.maker_account_id,
+                not taker_buys,
+                maker_pays + self.maker_fee_from_hold,
+                self.maker_fee,
+            ),
+        )
+
+
+class TradeSide(NamedTuple):
+    """One order's part in a trade: `from_hold` is what the trade consumes of its hold (its principal, quote
+    for the buyer and base for the seller, plus the part of `fee` paid from the hold)."""
+
+    order_id: int
+    account_id: int
+    is_buyer: bool
+    from_hold: Decimal
+    fee: Decimal
+
 
 class OrderFilled(NamedTuple):
     """The order's execution after its latest fills: `status` FILLED or PARTIALLY_FILLED. A maker gets one

@@ -186,36 +186,35 @@ class Wallet:
         if isinstance(event, HoldReleased):
             self.held[(event.account_id, event.currency)] -= event.amount
         elif isinstance(event, Trade):
-            taker_buys = event.taker_side == Side.BUY
-            buyer = event.taker_account_id if taker_buys else event.maker_account_id
-            seller = event.maker_account_id if taker_buys else event.taker_account_id
-            for account, gives, gets, give, get in (
-                (buyer, spec.quote, spec.base, event.quote_amount, event.amount),
-                (seller, spec.base, spec.quote, event.amount, event.quote_amount),
-            ):
+            for side in event.sides():
+                account = side.account_id
+                gives, gets = (spec.quote, spec.base) if side.is_buyer else (spec.base, spec.quote)
+                give, get = (
+                    (event.quote_amount, event.amount)
+                    if side.is_buyer
+                    else (event.amount, event.quote_amount)
+                )
                 self.total[(account, gives)] -= give
-                self.held[(account, gives)] -= give
                 self.total[(account, gets)] += get
-            for account, side, fee, from_hold in (
-                (
-                    event.taker_account_id,
-                    event.taker_side,
-                    event.taker_fee,
-                    event.taker_fee_from_hold,
-                ),
-                (
-                    event.maker_account_id,
-                    Side.SELL if taker_buys else Side.BUY,
-                    event.maker_fee,
-                    event.maker_fee_from_hold,
-                ),
-            ):
-                key = (account, spec.fee_currency)
-                self.total[key] -= fee
-                self.held[key] -= from_hold
-                if (side == Side.BUY) == spec.fee_in_quote:  # paid out of its own fee currency
-                    self.pending[key] -= fee - from_hold
-                self.total[(self.FEES, spec.fee_currency)] += fee
+                # The principal and the fee's part from the hold, both in the hold's currency.
+                self.held[(account, gives)] -= side.from_hold
+                self.total[(account, spec.fee_currency)] -= side.fee
+                if gives == spec.fee_currency:  # the rest of its fee was a grant of available funds
+                    self.pending[(account, gives)] -= side.fee - (side.from_hold - give)
+                self.total[(self.FEES, spec.fee_currency)] += side.fee
+
+
+def trade_key(trade: Any) -> tuple[Any, ...]:
+    """What two matchers must agree on about a trade: a core `Trade` event or a stored `Trade` row."""
+    return (
+        trade.maker_order_id,
+        trade.taker_order_id,
+        trade.price,
+        trade.amount,
+        trade.quote_amount,
+        trade.maker_fee,
+        trade.taker_fee,
+    )
 
 
 def currency_sums(wallet: Wallet) -> dict[str, Decimal]:

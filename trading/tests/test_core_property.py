@@ -36,7 +36,7 @@ from trading.core import (
     TriggerStops,
 )
 from trading.core.rules import EXACT
-from trading.tests.core_kit import T0, D, Wallet, currency_sums
+from trading.tests.core_kit import T0, D, Wallet, currency_sums, trade_key
 
 LOT = D("0.01")
 FEES_IN_QUOTE = PairSpec("X-Y", "X", "Y", "Y", 2, LOT, max_open_orders=4, stop_cascade=3)
@@ -361,20 +361,7 @@ def test_the_core_matches_the_reference_matcher(script: list[Command], fees_in_q
     with localcontext(EXACT):
         for command in script:
             reference.apply(command)
-    trades = [
-        (
-            t.maker_order_id,
-            t.taker_order_id,
-            t.price,
-            t.amount,
-            t.quote_amount,
-            t.maker_fee,
-            t.taker_fee,
-        )
-        for result in results
-        for t in result.events
-        if isinstance(t, Trade)
-    ]
+    trades = [trade_key(t) for result in results for t in result.events if isinstance(t, Trade)]
     assert trades == reference.trades
     book = [(o.order_id, o.remaining) for side in (engine.bids, engine.asks) for o in side]
     assert book == reference.final_book()
@@ -430,28 +417,12 @@ def test_funds_holds_and_fills_stay_consistent_under_any_commands(
             if isinstance(event, OrderAccepted):
                 holds[event.order_id] = event.hold
             elif isinstance(event, Trade):
-                buyer_is_taker = event.taker_side is Side.BUY
-                for order_id, fee, from_hold, is_buyer in (
-                    (
-                        event.taker_order_id,
-                        event.taker_fee,
-                        event.taker_fee_from_hold,
-                        buyer_is_taker,
-                    ),
-                    (
-                        event.maker_order_id,
-                        event.maker_fee,
-                        event.maker_fee_from_hold,
-                        not buyer_is_taker,
-                    ),
-                ):
-                    spent[order_id] += (
-                        event.quote_amount if is_buyer else event.amount
-                    ) + from_hold
-                    sums = traded[order_id]
+                for side in event.sides():
+                    spent[side.order_id] += side.from_hold
+                    sums = traded[side.order_id]
                     sums[0] += event.amount
                     sums[1] += event.quote_amount
-                    sums[2] += fee
+                    sums[2] += side.fee
             elif isinstance(event, HoldReleased):
                 spent[event.order_id] += event.amount
             elif isinstance(event, OrderFilled):

@@ -1,6 +1,9 @@
 """The core's vocabulary and money rules: the same values and roundings as the stored orders and the engine."""
 
+import subprocess
+import sys
 from decimal import localcontext
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +71,16 @@ def test_a_pair_spec_the_core_cannot_work_with_is_refused(changes) -> None:  # t
     fields |= {"fee_places": 2, "lot_size": D("0.00001")} | changes
     with pytest.raises(ValueError, match="BTC-USD"):
         PairSpec(**fields)
+
+
+def test_the_core_loads_without_django_or_any_other_part_of_the_project() -> None:
+    probe = (
+        "import sys, trading.core; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'django', 'rest_framework', 'common', 'accounts', 'ledger', 'conditions', 'fees'}))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    found = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True, env={}
+    )
+    assert found.stdout.strip() == "[]"
