@@ -8,7 +8,7 @@ export DJANGO_SETTINGS_MODULE := config.settings
 # `make run ENV_FILE=.env` reads one on purpose.
 export ENV_FILE ?=
 
-.PHONY: run test lint format migrate seed bench bench-core clean
+.PHONY: run test lint format migrate seed bench bench-core bench-ws clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.11 not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -17,24 +17,25 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-## run: install, migrate, load demo data, keep the demo market moving, serve on 127.0.0.1:$(PORT)
-## (MARKET_MAKER=0 serves without the background market maker)
+## run: install, migrate, load demo data, serve HTTP and WebSocket on 127.0.0.1:$(PORT) with the demo market maker
+## in the same process (MARKET_MAKER=0: without it); TLS=1 adds HTTPS/WSS on 127.0.0.1:$(TLS_PORT), local CA in .tls/
 MARKET_MAKER ?= 1
+TLS ?= 0
+TLS_PORT ?= 8443
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@if [ "$(MARKET_MAKER)" = "1" ]; then \
-		echo "demo market maker running in the background (log: market_maker.log)"; \
-		$(PY) manage.py market_maker --interval 5 > market_maker.log 2>&1 & MM=$$!; \
-		trap 'kill $$MM 2>/dev/null' EXIT INT TERM; \
-		$(PY) manage.py runserver 127.0.0.1:$(PORT); \
-	else \
-		$(PY) manage.py runserver 127.0.0.1:$(PORT); \
-	fi
+	$(PY) manage.py serve --port $(PORT) \
+		$(if $(filter 1,$(TLS)),--tls-port $(TLS_PORT)) \
+		$(if $(filter 1,$(MARKET_MAKER)),--market-maker 5)
 
 ## test: the whole suite (SQLite by default; DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis)
 test: $(VENV)/.installed
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+## screenshots: the README's pictures of the web app (docs/screenshots/), taken by its browser tests
+screenshots: $(VENV)/.installed
+	WEB_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q web/tests -m browser
 
 ## lint: style (ruff), the import map (import-linter, contracts in pyproject.toml), types (mypy)
 lint: $(VENV)/.installed
@@ -56,6 +57,10 @@ seed: $(VENV)/.installed
 ## bench-core: the pure matching core in one process (no database): commands/s, p50/p99 per command
 bench-core: $(VENV)/.installed
 	$(PY) bench/trading_core.py
+
+## bench-ws: 500 sockets on one book while the market maker trades (bounded: BENCH_WS_SECONDS, default 20)
+bench-ws: $(VENV)/.installed
+	$(PY) -m bench.ws
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -34,9 +34,11 @@ from apikeys.errors import (
     ApiKeyLimitReachedError,
     ApiKeyNotFoundError,
 )
+from apikeys.events import KeyChanged
 from apikeys.models import PERMISSION_FLAGS, ApiKey, ApiKeyActivation, held_permissions
 from apikeys.validation import name_normalize, permissions_normalize, whitelist_normalize
 from common.errors import DomainError
+from common.events import emit
 
 logger = logging.getLogger(__name__)
 
@@ -333,6 +335,7 @@ def _deactivate_locked(key: ApiKey, *, actor: Actor, reason: str, by: str = "") 
         details={"name": key.name, "reason": reason, **({"by": by} if by else {})},
     )
     auth_cache.invalidate_on_commit(key.public_id)
+    emit(KeyChanged(key.public_id))  # its open sockets are closed
     return True
 
 
@@ -401,6 +404,7 @@ def api_key_update(
     if powers_changed:
         _deactivate_locked(key, actor=actor, reason="edited")
     auth_cache.invalidate_on_commit(key.public_id)
+    emit(KeyChanged(key.public_id))  # its open sockets are closed
     return key
 
 
@@ -420,6 +424,7 @@ def api_key_delete(*, key: ApiKey, totp_code: str, actor: Actor) -> None:
             details={"name": key.name, "permissions": key.permissions},
         )
         auth_cache.invalidate_on_commit(key.public_id)
+        emit(KeyChanged(key.public_id))  # its open sockets are closed
         key.delete()
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "channels",
     "corsheaders",
     "rest_framework",
     "django_filters",
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "trading",
     "apikeys",
     "gateway",
+    "web",  # the customer web app at / (static ES modules on the JSON API)
 ]
 # Demo data and the demo market maker (`seed_demo`, `market_maker`) exist for the embedded mode only: with DEBUG
 # off the app is not installed, so neither command exists in production.
@@ -152,6 +154,23 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Channel layer of the WebSocket pushes (gateway/push.py): Redis shared by every process in production, the
+# in-memory layer (one process) in the embedded mode. The pub/sub layer sends a group message to Redis once and
+# each process fans it out to its own sockets; the list-based core layer makes one Redis entry, and one
+# round trip to receive it, per socket (bench/ws.py measured p50 3.3 s for 500 book subscribers with it).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [env.str("CHANNEL_LAYER_URL", default=REDIS_URL)],
+                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="exch-ws"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
@@ -431,6 +450,12 @@ GATEWAY_RATE_LIMIT_PUBLIC = env.int("GATEWAY_RATE_LIMIT_PUBLIC", default=100)
 GATEWAY_MAX_BODY_BYTES = env.int("GATEWAY_MAX_BODY_BYTES", default=64 * 1024)
 # A key's last-used time and IP are written at most this often per key and process.
 GATEWAY_TOUCH_INTERVAL_S = env.int("GATEWAY_TOUCH_INTERVAL_S", default=60)
+# WebSocket door (gateway/consumers.py): a socket silent this long is closed (the official client never pings by
+# itself; production tolerated ~60 s); a larger inbound frame closes it with 1009; how long an order-book
+# increment that arrived ahead of a missing one waits for it before the gap is passed on to the client.
+GATEWAY_WS_IDLE_S = env.float("GATEWAY_WS_IDLE_S", default=60.0)
+GATEWAY_WS_MAX_FRAME_BYTES = env.int("GATEWAY_WS_MAX_FRAME_BYTES", default=64 * 1024)
+GATEWAY_WS_GAP_WAIT_S = env.float("GATEWAY_WS_GAP_WAIT_S", default=2.0)
 
 # --- Trading conditions and fees (conditions/, fees/) -----------------------------------------------
 # The flat fee (percent; "0.25" = 0.25 %) charged while no default fee schedule exists.
@@ -456,3 +481,7 @@ TRADING_CLIENT_ORDER_ID_TTL_S = env.int("TRADING_CLIENT_ORDER_ID_TTL_S", default
 TRADING_CLIENT_TIMESTAMP_WINDOW_S = env.int("TRADING_CLIENT_TIMESTAMP_WINDOW_S", default=30)
 # How often the beat task expires due GTD orders and triggers pending stop orders.
 TRADING_EXPIRY_INTERVAL_S = env.float("TRADING_EXPIRY_INTERVAL_S", default=5.0)
+
+# Order book levels per side in the WebSocket book feed (trading/events.py); 0 = the whole book, as
+# get_order_book answers.
+TRADING_BOOK_FEED_DEPTH = env.int("TRADING_BOOK_FEED_DEPTH", default=0)

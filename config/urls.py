@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include("apikeys.api.urls")),
     path("api/v1/", include("trading.api.urls")),
     path("api/spot/", include("gateway.urls")),
+    path("", include("web.urls")),  # the customer web app (its shell; the rest is static files)
 ]
 
 handler404 = "common.api.not_found"

@@ -7,4 +7,11 @@ class GatewayConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers every action module (gateway/actions/*.py) in the registry.
-        from gateway import actions  # noqa: F401
+        # Pushes: every domain event emitted after commit becomes a frame on the channel layer.
+        from common.events import subscribe
+        from gateway import (
+            actions,  # noqa: F401
+            push,
+        )
+
+        subscribe(push.deliver)

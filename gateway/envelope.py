@@ -167,9 +167,13 @@ def translate(exc: BaseException) -> Failure:
     return _server_failure()
 
 
+def dumps(payload: Any) -> str:
+    """The JSON text of a reply or a push (both doors write numbers and moments the same way)."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=json_default)
+
+
 def _response(payload: dict[str, Any], status: int) -> HttpResponse:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=json_default)
-    return HttpResponse(body.encode(), status=status, content_type="application/json")
+    return HttpResponse(dumps(payload).encode(), status=status, content_type="application/json")
 
 
 def ok(data: Any) -> HttpResponse:

@@ -31,3 +31,16 @@ def verify(*, secret: bytes, action: str, timestamp: str, body: bytes, signature
     if not signature.isascii():
         return False
     return hmac.compare_digest(expected, signature)
+
+
+def socket_sign(*, secret: bytes, timestamp: str, key: str) -> str:
+    """The WebSocket `auth` signature: lowercase hex HMAC-SHA256 of `timestamp + key` (timestamp as sent)."""
+    return hmac.new(secret, (timestamp + key).encode(), hashlib.sha256).hexdigest()
+
+
+def socket_verify(*, secret: bytes, timestamp: str, key: str, signature: str) -> bool:
+    """True when `signature` signs this `auth` message. Constant time in the signature's content."""
+    if not signature.isascii():
+        return False
+    expected = socket_sign(secret=secret, timestamp=timestamp, key=key)
+    return hmac.compare_digest(expected, signature.lower())

@@ -10,12 +10,12 @@ checks themselves. Each check keeps its own module (STYLE §3):
     public:  body size -> action lookup -> throttling (per client IP) -> JSON -> parameters -> handler
 
 The action name is checked after the signature, which covers it, so a tampered name is an invalid signature.
+Everything after the IP whitelist is `gateway/pipeline.py`, shared with the WebSocket door (gateway/consumers.py).
 """
 
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -23,14 +23,12 @@ from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 
-from activities.models import Outcome
 from apikeys.selectors import AuthKey
 from common.client_ip import client_ip
-from gateway import audit, envelope, permissions, replay, throttling
+from gateway import envelope, permissions, pipeline, throttling
 from gateway.authentication import SIGNATURE_HEADER, authenticate, note_use
 from gateway.errors import BadRequestError, BodyTooLargeError, GatewayError
-from gateway.params import parse_body, validate_params
-from gateway.registry import Action, Call, get_action
+from gateway.params import parse_body
 
 # The gateway's clock: Unix seconds, read once per call and passed down (`now`) to every check that needs the
 # time. A module attribute, so tests can set it and check the timestamp window to the second.
@@ -58,13 +56,6 @@ def read_body(request: HttpRequest) -> bytes:
     return body
 
 
-def _known_action(name: str, *, public: bool) -> Action:
-    entry = get_action(name, public=public)
-    if entry is None:
-        raise BadRequestError()
-    return entry
-
-
 def _finish(response: HttpResponse, quota: throttling.Quota | None) -> HttpResponse:
     if quota is not None:
         for name, value in quota.headers().items():
@@ -74,16 +65,10 @@ def _finish(response: HttpResponse, quota: throttling.Quota | None) -> HttpRespo
     return response
 
 
-def _failure(
-    exc: BaseException, quota: throttling.Quota | None
-) -> tuple[HttpResponse, envelope.Failure, throttling.Quota | None]:
-    failure = envelope.translate(exc)
-    # A 429 carries the exhausted quota, so its response still says when the window resets.
-    return (
-        envelope.error(failure.status, failure.message),
-        failure,
-        quota or getattr(exc, "quota", None),
-    )
+def _answer(served: pipeline.Served) -> HttpResponse:
+    if served.failure is None:
+        return _finish(envelope.ok(served.data), served.quota)
+    return _finish(envelope.error(served.failure.status, served.failure.message), served.quota)
 
 
 @csrf_exempt
@@ -91,79 +76,42 @@ def private_action(request: HttpRequest, action: str) -> HttpResponse:
     now = clock()
     moment = datetime.fromtimestamp(now, UTC)
     ip = client_ip(request)
-    quota: throttling.Quota | None = None
-    entry: Action | None = None
-    params: dict[str, Any] | None = None
-    call: Call | None = None
-    authenticated = False
     try:
         body = read_body(request)
         key = authenticate(request, action_name=action, body=body, now=now)
-        authenticated = True
+        note_use(key=key, ip=ip, now=moment)
         permissions.check_ip(key=key, ip=ip)
-        entry = _known_action(action, public=False)
-        permissions.check_permission(key=key, action=entry)
-        quota = throttling.consume(
-            scope="key",
-            identity=str(key.id),
-            cost=entry.cost,
-            limit=settings.GATEWAY_RATE_LIMIT_PRIVATE,
+        served = pipeline.run_private(
+            key=key,
+            ip=ip,
+            action_name=action,
             now=now,
+            moment=moment,
+            params=lambda: parse_body(body),
+            signature=request.META[SIGNATURE_HEADER],
         )
-        params = parse_body(body)
-        params = validate_params(entry.params, params)
-        if entry.mutates:
-            replay.guard(key=key, signature=request.META[SIGNATURE_HEADER])
-        call = Call(action=entry, user_id=key.user_id, key=key, ip=ip, now=moment)
-        response = envelope.ok(entry.handler(params, call))
-        failure = None
     # Every error leaves in the envelope; translate() logs the unexpected ones.
     except Exception as exc:  # noqa: BLE001
-        response, failure, quota = _failure(exc, quota)
+        served = pipeline.Served(failure=envelope.translate(exc), quota=getattr(exc, "quota", None))
 
     known: AuthKey | None = getattr(request, "gateway_key", None)
     if known is not None:
-        if authenticated:
-            note_use(key=known, ip=ip, now=moment)
-        if failure is not None or entry is None or not entry.mutates:
-            audit.record_call(
-                key=known,
-                user=call.user_ref() if call is not None else None,
-                action_name=action,
-                action=entry,
-                params=params,
-                ip=ip,
-                now=moment,
-                outcome=Outcome.OK if failure is None else failure.outcome,
-                reason=None if failure is None else failure.reason,
-            )
-    return _finish(response, quota)
+        pipeline.record_private(key=known, action_name=action, served=served, ip=ip, moment=moment)
+    return _answer(served)
 
 
 @csrf_exempt
 def public_action(request: HttpRequest, action: str) -> HttpResponse:
     now = clock()
-    quota: throttling.Quota | None = None
     try:
         body = read_body(request)
-        entry = _known_action(action, public=True)
-        ip = client_ip(request)
-        quota = throttling.consume(
-            scope="ip",
-            identity=ip or "unknown",
-            cost=entry.cost,
-            limit=settings.GATEWAY_RATE_LIMIT_PUBLIC,
-            now=now,
+        served = pipeline.run_public(
+            ip=client_ip(request), action_name=action, now=now, params=lambda: parse_body(body)
         )
-        params = validate_params(entry.params, parse_body(body))
-        call = Call(
-            action=entry, user_id=None, key=None, ip=ip, now=datetime.fromtimestamp(now, UTC)
-        )
-        response = envelope.ok(entry.handler(params, call))
     # Every error leaves in the envelope; translate() logs the unexpected ones.
     except Exception as exc:  # noqa: BLE001
-        response, _, quota = _failure(exc, quota)
-    return _finish(response, quota)
+        served = pipeline.Served(failure=envelope.translate(exc))
+    return _answer(served)
 
 
 @csrf_exempt

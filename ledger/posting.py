@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from common.money import DECIMAL_PLACES
+from ledger import events
 from ledger.errors import InsufficientFundsError
 from ledger.locking import BalanceKey
 from ledger.models import Balance, JournalEntry, JournalTransaction, TransactionType
@@ -143,13 +144,20 @@ def post(
         )
         for leg, after in zip(legs, afters, strict=True)
     )
+    events.posted(changed, type=type, reference=reference, journal_tx=journal_tx)
     return journal_tx
 
 
 def hold_increase(
-    *, balances: Mapping[BalanceKey, Balance], account_id: int, currency_id: str, amount: Decimal
+    *,
+    balances: Mapping[BalanceKey, Balance],
+    account_id: int,
+    currency_id: str,
+    amount: Decimal,
+    cause: Any = None,
 ) -> Balance:
     """Reserve `amount` of the available funds (an order being placed). Moves no money, writes no entry.
+    `cause` (the order) names what changed the balance in its after-commit event (`ledger.events`).
 
     Call after `lock_balances`. Raises `InsufficientFundsError` when `amount` exceeds what is available,
     `LedgerInvariantError` for a non-positive amount or an unlocked balance.
@@ -161,11 +169,17 @@ def hold_increase(
         )
     balance.on_hold += amount
     balance.save(update_fields=["on_hold", "updated_at"])
+    events.balance_changed(balance, action="order", cause=cause)
     return balance
 
 
 def hold_release(
-    *, balances: Mapping[BalanceKey, Balance], account_id: int, currency_id: str, amount: Decimal
+    *,
+    balances: Mapping[BalanceKey, Balance],
+    account_id: int,
+    currency_id: str,
+    amount: Decimal,
+    cause: Any = None,
 ) -> Balance:
     """Give back `amount` of the funds on hold (an order cancelled, or reserved more than it used).
 
@@ -176,6 +190,7 @@ def hold_release(
         raise LedgerInvariantError(f"release {amount} exceeds the {balance.on_hold} on hold")
     balance.on_hold -= amount
     balance.save(update_fields=["on_hold", "updated_at"])
+    events.balance_changed(balance, action="order", cause=cause)
     return balance
 
 

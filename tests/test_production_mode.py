@@ -188,6 +188,23 @@ def test_static_files_are_served(server):
     assert b"body" in answer.body
 
 
+def test_the_web_app_and_its_modules_are_served(server):
+    shell = server.call("GET", "/", headers=VIA_PROXY)
+    assert shell.status == 200
+    assert "csrftoken" in shell.cookies()
+    entry = re.search(rb'src="(/static/web/app\.[0-9a-f]{12}\.js)"', shell.body)
+    assert entry, shell.body[
+        :500
+    ]  # the entry module has a hashed name: a deploy cannot serve a stale one
+
+    for path in (entry.group(1).decode(), "/static/web/api.js", "/static/web/pages/apikeys.js"):
+        module = server.call("GET", path, headers=VIA_PROXY)
+        assert module.status == 200, path
+        assert "javascript" in module.headers["Content-Type"], path
+    # An e-mailed link lands on the app too.
+    assert server.call("GET", "/account/verify-email/some-key", headers=VIA_PROXY).status == 200
+
+
 def test_a_forged_forwarded_proto_from_a_non_proxy_changes_nothing(server):
     path = "/api/v1/auth/csrf/"
     plain = server.call("GET", path, source=DIRECT)

@@ -35,6 +35,7 @@ from common.money import DECIMAL_PLACES, plain_amount, quantize_down, quantize_u
 from conditions.models import Pair
 from fees.services import volume_record_fills
 from ledger.settlement import Balance, BalanceKey, Fee, hold_release, trade_settle
+from trading import events
 from trading.models import (
     Candle,
     Order,
@@ -229,6 +230,7 @@ class Outcome:
     # The new top of a touched side when the pass itself shows it (see `execute`), so no query is needed.
     known_best: dict[str, Decimal] = field(default_factory=dict)
     volume_usd: dict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    taker_report: Order | None = None  # the event copy of the taker after its last fill
 
 
 def release_rest(*, balances: Mapping[BalanceKey, Balance], order: Order) -> None:
@@ -240,6 +242,7 @@ def release_rest(*, balances: Mapping[BalanceKey, Balance], order: Order) -> Non
             account_id=order.account_id,
             currency_id=order.hold_currency_id,
             amount=order.hold_remaining,
+            cause=order,
         )
         order.hold_remaining = ZERO
 
@@ -259,14 +262,18 @@ def remove_from_book(
     reason: str,
     actor: Actor,
     by: str = "",
+    cancel_request_id: str | None = None,
 ) -> None:
     """Cancel or expire an open order: release its hold, take it off the book, record it (with the staff
-    member `by` and the order's amounts when the admin cancels it)."""
+    member `by` and the order's amounts when the admin cancels it), publish it (trading/events.py)."""
+    if cancel_request_id is not None:
+        events.order_changed(order, events.PENDING_CANCEL, cancel_request_id=cancel_request_id)
     released = order.hold_remaining
     release_rest(balances=balances, order=order)
     order.status = status
     order.is_resting = False
     _save(order, now, "status", "is_resting", "hold_remaining")
+    events.order_changed(order, events.CANCELED, reason=reason, cancel_request_id=cancel_request_id)
     record(
         user=user_ref(order.user_id),
         action=ActivityType.ORDER_EXPIRED
@@ -461,6 +468,11 @@ def execute(
         )
         outcome.filled[maker.pk] = maker
         outcome.filled[taker.pk] = taker
+        events.order_changed(maker, events.TRADE, trade=trade)
+        report = events.order_changed(taker, events.TRADE, trade=trade)
+        # The taker's own status is settled after the pass (`services._run`); its reports say where it stands.
+        report.status = OrderStatus.PARTIALLY_FILLED
+        outcome.taker_report = report
         if usd_rate:
             usd = value * usd_rate
             outcome.volume_usd[maker.user_id] += usd

@@ -283,3 +283,22 @@ class Candle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pair.symbol} {self.resolution} {self.start:%Y-%m-%d %H:%M}"
+
+
+class BookFeed(models.Model):
+    """The order book as last published to subscribers, with its per-pair sequence number (trading/events.py).
+
+    Written only under the pair's lock, in the transaction that changed the book, so `seq` grows by exactly
+    one per published change, in commit order, and a reader always sees a `seq` with the levels it describes.
+    Levels are `[[price, amount], ...]` as decimal strings, best first.
+    """
+
+    pair = models.OneToOneField(
+        "conditions.Pair", on_delete=models.CASCADE, primary_key=True, related_name="book_feed"
+    )
+    seq = models.PositiveBigIntegerField(default=0)
+    bids = models.JSONField(default=list)
+    asks = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{self.pair_id}: seq {self.seq}"

@@ -59,7 +59,7 @@ from ledger.settlement import (
     lock_balances,
     order_account,
 )
-from trading import engine
+from trading import engine, events
 from trading.errors import (
     ClientOrderIdConflictError,
     MainAccountOrderError,
@@ -372,6 +372,7 @@ def _reject(order: Order, *, symbol: str, code: int, reason: str, actor: Actor) 
         details=engine.order_details(order, symbol, reject_code=code, reason=order.reject_reason),
         at=order.created_at,
     )
+    events.order_changed(order, events.REJECTED)
     return PlaceResult(order=order)
 
 
@@ -523,7 +524,11 @@ def _hold(order: Order, balances: Any, currency: str, amount: Decimal) -> bool:
     if amount > 0:
         try:
             hold_increase(
-                balances=balances, account_id=order.account_id, currency_id=currency, amount=amount
+                balances=balances,
+                account_id=order.account_id,
+                currency_id=currency,
+                amount=amount,
+                cause=order,
             )
         except InsufficientFundsError:
             return False
@@ -585,6 +590,8 @@ def _run(
         rested = (order.side, order.price)
     if order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED):
         engine.release_rest(balances=balances, order=order)
+    if outcome.taker_report is not None and order.status == OrderStatus.FILLED:
+        outcome.taker_report.status = OrderStatus.FILLED  # its last fill's report is the final one
     order.updated_at = now
     if new and not plan.steps:
         _insert(order)  # one INSERT for an order that met nobody
@@ -621,6 +628,8 @@ def _run(
     )
     if cancelled_reason:
         _record_cancelled(order, pair.symbol, actor, reason=cancelled_reason, now=now)
+    events.trades_done(outcome.trades, pair)
+    events.book_changed(pair, now=now)
     return outcome
 
 
@@ -642,6 +651,7 @@ def _record_placed(order: Order, symbol: str, actor: Actor) -> None:
         details=details,
         at=order.created_at,
     )
+    events.order_changed(order, events.NEW)
 
 
 def _record_cancelled(
@@ -654,6 +664,7 @@ def _record_cancelled(
         details=engine.order_details(order, symbol, reason=reason),
         at=now,
     )
+    events.order_changed(order, events.CANCELED, reason=reason)
 
 
 # --- stop orders ------------------------------------------------------------------------------------
@@ -724,6 +735,7 @@ def _remove(
     actor: Actor,
     now: datetime,
     by: str = "",
+    cancel_request_id: str | None = None,
 ) -> None:
     """Cancel or expire open orders of one locked pair: one balance lock call, then the market update."""
     keys = {(o.account_id, o.hold_currency_id) for o in orders if o.hold_currency_id}
@@ -742,8 +754,10 @@ def _remove(
             reason=reason,
             actor=actor,
             by=by,
+            cancel_request_id=cancel_request_id,
         )
     engine.market_update(pair=pair, state=state, now=now, outcome=outcome)
+    events.book_changed(pair, now=now)
 
 
 @transaction.atomic(durable=True)
@@ -752,11 +766,13 @@ def order_cancel(
     user: Any,
     order_id: int | None = None,
     client_order_id: str | None = None,
+    cancel_request_id: str | None = None,
     actor: Actor,
     by: Any = None,
     now: datetime | None = None,
 ) -> Order:
     """Cancel one of the user's open orders, by id or by clientOrderId (its open order carrying that id).
+    `cancel_request_id` (the protocol's) is passed on to the order's events.
 
     Releases exactly what the order still holds. Raises `OrderNotFoundError` (unknown, or another user's),
     `OrderFinalError` (already filled, cancelled, expired or rejected), `OrderCancelNotAllowedError` (pair
@@ -788,6 +804,7 @@ def order_cancel(
         actor=actor,
         now=now,
         by=by.email if by else "",
+        cancel_request_id=cancel_request_id,
     )
     return order
 

@@ -5,6 +5,7 @@ Prices and amounts are strings padded to the pair's price precision and the base
 (`gateway.wire.padded`); candles carry JSON numbers, as the protocol says (`gateway.wire.json_number`).
 """
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -43,20 +44,20 @@ class OrderBookParams(Params):
 def get_order_book(params: dict[str, Any], call: Call) -> dict[str, Any]:
     pair = _pair(params["pair"])
     book = selectors.order_book(pair=pair, at=call.now)
-    price_places, amount_places = pair.price_precision, pair.base.precision
-
-    def levels(rows: list[tuple[Decimal, Decimal]]) -> list[list[str | None]]:
-        return [
-            [padded(price, price_places), padded(amount, amount_places)] for price, amount in rows
-        ]
-
     return {
         "timestamp": epoch_ms(book.at),
         "currency1": pair.base_id,
         "currency2": pair.quote_id,
-        "bids": levels(book.bids),
-        "asks": levels(book.asks),
+        "bids": book_levels(book.bids, pair),
+        "asks": book_levels(book.asks, pair),
     }
+
+
+def book_levels(rows: Iterable[tuple[Decimal, Decimal]], pair: Pair) -> list[list[str]]:
+    """Book levels as `[price, amount]` strings at the pair's precisions (zero amount: a removed level; the
+    WebSocket book stream writes its levels with this too)."""
+    price_places, amount_places = pair.price_precision, pair.base.precision
+    return [[padded(price, price_places), padded(amount, amount_places)] for price, amount in rows]
 
 
 class TickerParams(Params):
@@ -122,6 +123,17 @@ class TradeHistoryParams(Params):
     pageSize = IntParam(min_value=1, required=False, allow_null=True)
 
 
+def trade_row(trade: Trade, pair: Pair) -> dict[str, Any]:
+    """A public trade as `get_trade_history` lists it and the WebSocket's `tradeUpdate` pushes it."""
+    return {
+        "tradeId": trade_id(trade),
+        "dateISO": iso_ms(trade.created_at),
+        "side": trade.taker_side,
+        "price": padded(trade.price, pair.price_precision),
+        "amount": padded(trade.amount, pair.base.precision),
+    }
+
+
 def trade_id(trade: Trade) -> str:
     """`<ms timestamp>-<sequence>`, the protocol's shape; the sequence is our trade id."""
     return f"{epoch_ms(trade.created_at)}-{trade.pk}"
@@ -156,20 +168,7 @@ def get_trade_history(params: dict[str, Any], call: Call) -> dict[str, Any]:
         to_id=_trade_id_number(params.get("toTradeId"), "toTradeId"),
         limit=size,
     )
-    price, base = pair.price_precision, pair.base.precision
-    return {
-        "pageSize": size,
-        "trades": [
-            {
-                "tradeId": trade_id(trade),
-                "dateISO": iso_ms(trade.created_at),
-                "side": trade.taker_side,
-                "price": padded(trade.price, price),
-                "amount": padded(trade.amount, base),
-            }
-            for trade in trades
-        ],
-    }
+    return {"pageSize": size, "trades": [trade_row(trade, pair) for trade in trades]}
 
 
 DEFAULT_CANDLES = 100

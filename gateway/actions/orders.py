@@ -14,6 +14,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apikeys.models import Permission
+from conditions.models import Pair
 from conditions.validation import order_kind, order_type_spelled
 from gateway.errors import ParameterError
 from gateway.params import (
@@ -108,17 +109,24 @@ def execution_report(result: services.PlaceResult) -> dict[str, Any]:
             {"code": order.reject_code, "reason": order.reject_reason}, separators=(",", ":")
         )
     elif result.trades:
-        last: Trade = result.trades[-1]
-        pair = order.pair
         report["executionType"] = "Trade"
-        report["lastQuantity"] = report["lastAmountCcy1"] = padded(last.amount, pair.base.precision)
-        report["lastAmountCcy2"] = padded(last.quote_amount, pair.quote.precision)
-        report["lastPrice"] = padded(last.price, pair.price_precision)
+        report.update(fill_fields(result.trades[-1], order.pair))
     else:
         report["executionType"] = "New"
     report["executionId"] = f"{epoch_ms(order.updated_at)}_{order.pk}_{len(result.trades)}"
     report["transactTime"] = iso_ms(order.updated_at)
     return report
+
+
+def fill_fields(trade: Trade, pair: Pair) -> dict[str, Any]:
+    """What a `Trade` execution report adds for its fill (`lastQuantity`/`lastPrice`: the older names)."""
+    amount = padded(trade.amount, pair.base.precision)
+    return {
+        "lastQuantity": amount,
+        "lastAmountCcy1": amount,
+        "lastAmountCcy2": padded(trade.quote_amount, pair.quote.precision),
+        "lastPrice": padded(trade.price, pair.price_precision),
+    }
 
 
 # --- do_my_new_order --------------------------------------------------------------------------------
@@ -235,6 +243,7 @@ def do_cancel_my_order(params: dict[str, Any], call: Call) -> dict[str, Any]:
         user=call.user,
         order_id=params.get("orderId"),
         client_order_id=params.get("clientOrderId"),
+        cancel_request_id=params["cancelRequestId"],
         now=call.now,
         actor=call.actor,
     )
