@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
+# The embedded demo and the tests read no .env file (a production .env from .env.example would break them);
+# `make run ENV_FILE=.env` reads one on purpose.
+export ENV_FILE ?=
 
 .PHONY: run test lint format migrate seed bench bench-core bench-ws clean screenshots
 

@@ -1,12 +1,13 @@
 """Filters of the activity listing: a period (preset or from/to) and one or several action types."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 
 from activities.models import Activity, ActivityType
 
@@ -24,6 +25,26 @@ class CommaSeparatedChoiceField(forms.MultipleChoiceField):
     def to_python(self, value: Any) -> list[str]:
         values = super().to_python(value)
         return [part.strip() for item in values for part in item.split(",") if part.strip()]
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, in UTC. PostgreSQL refuses offsets beyond ±16 hours that Python accepts (`+19:20`), and
+    a moment near year 1 or 9999 may not exist in UTC at all: both are a 400 naming the parameter, not a 500."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError(
+                "Enter a date/time that exists in UTC.", code="invalid"
+            ) from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class ActionFilter(django_filters.MultipleChoiceFilter):
@@ -47,13 +68,13 @@ class ActivityFilter(django_filters.FilterSet):
         method="filter_period",
         help_text="A preset window ending now: 24h, 7d, 30d or 90d.",
     )
-    from_ = django_filters.IsoDateTimeFilter(
+    from_ = UtcIsoDateTimeFilter(
         field_name="created_at",
         lookup_expr="gte",
         label="from",
         help_text="ISO 8601 datetime; rows at or after it.",
     )
-    to = django_filters.IsoDateTimeFilter(
+    to = UtcIsoDateTimeFilter(
         field_name="created_at",
         lookup_expr="lte",
         help_text="ISO 8601 datetime; rows at or before it.",

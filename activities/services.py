@@ -79,3 +79,20 @@ def record_repeat(*, activity_id: int, at: datetime) -> bool:
         }
         row.save(update_fields=["details"])
     return True
+
+
+def activity_prune(
+    *, before: datetime, user_ids: list[int] | None = None, batch: int = 5000
+) -> int:
+    """Delete the rows the system wrote (`source="system"`: the matcher's side of fills, expiries, the demo
+    market maker) that are older than `before`, optionally only `user_ids`'. Rows people caused (web, trading API,
+    admin, operator) are never pruned here. Deletes in batches of `batch` ids, each its own short transaction, so
+    a large prune never holds a long lock. Returns how many rows went.
+    """
+    rows = Activity.objects.filter(source=Source.SYSTEM, created_at__lt=before)
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=user_ids)
+    deleted = 0
+    while ids := list(rows.order_by("id").values_list("id", flat=True)[:batch]):
+        deleted += Activity.objects.filter(id__in=ids).delete()[0]
+    return deleted

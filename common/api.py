@@ -27,13 +27,15 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import set_rollback
 
+from common.authentication import CsrfFailed
 from common.errors import DomainError, TooManyAttemptsError
 from common.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 
 # DRF exception class -> stable code. Anything else DRF raises keeps its own `default_code`.
-_DRF_CODES: dict[type[exceptions.APIException], str] = {
+DRF_CODES: dict[type[exceptions.APIException], str] = {
+    CsrfFailed: "csrf_failed",
     exceptions.ValidationError: "invalid",
     exceptions.ParseError: "malformed_request",
     exceptions.NotAuthenticated: "not_authenticated",
@@ -105,6 +107,8 @@ def exception_handler_for(table: ErrorTable) -> ExceptionHandler:
             return _domain_error(exc, table)
         return _framework_error(exc)
 
+    # The OpenAPI schema lists each status's error codes from the very table the handler answers with.
+    exception_handler.table = table  # type: ignore[attr-defined]
     return exception_handler
 
 
@@ -124,7 +128,7 @@ def _framework_error(exc: Exception) -> Response | None:
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
-    code = _DRF_CODES.get(type(exc), exc.default_code)
+    code = DRF_CODES.get(type(exc), exc.default_code)
     if isinstance(exc, exceptions.ValidationError):
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         body = error_body(code, _validation_message(details), details)  # type: ignore[arg-type]
@@ -136,6 +140,14 @@ def _framework_error(exc: Exception) -> Response | None:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    """`CSRF_FAILURE_VIEW`: views guarded by Django's CSRF middleware (login) refuse in the JSON envelope too."""
+    return JsonResponse(
+        error_body(CsrfFailed.default_code, f"{CsrfFailed.default_detail} ({reason})"),
+        status=status.HTTP_403_FORBIDDEN,
+    )
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
@@ -155,12 +167,7 @@ class NewestFirstCursorPagination(BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
         self.request = request
-        size = request.query_params.get("page_size", "")
-        self.size = (
-            min(int(size), self.max_page_size)
-            if size.isdigit() and int(size) > 0
-            else self.page_size
-        )
+        self.size = self._page_size(request.query_params.get("page_size"))
         cursor = request.query_params.get("cursor")
         if cursor:
             created_at, last_id = _decode_cursor(cursor)
@@ -171,6 +178,39 @@ class NewestFirstCursorPagination(BasePagination):
         self.has_next = len(rows) > self.size
         self.page = rows[: self.size]
         return self.page
+
+    def _page_size(self, raw: str | None) -> int:
+        """The requested page size; anything but a whole number in 1..max is refused, never silently replaced."""
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):  # type: ignore[no-untyped-def]
+        return [
+            {
+                "name": "cursor",
+                "in": "query",
+                "required": False,
+                "description": "Opaque position from the previous page's `next` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "page_size",
+                "in": "query",
+                "required": False,
+                "description": f"Rows per page, 1 to {self.max_page_size} (default {self.page_size}).",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                },
+            },
+        ]
 
     def get_next_link(self) -> str | None:
         if not self.has_next:

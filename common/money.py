@@ -7,7 +7,7 @@ rounded toward the exchange (ROUND_UP). `AmountField` stores exactly on PostgreS
 `Sum`), which the SQLite storage does not support.
 """
 
-from decimal import ROUND_DOWN, ROUND_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Context, Decimal, InvalidOperation
 
 from django.db import models
 
@@ -179,6 +179,19 @@ def is_multiple(value: Decimal, unit: Decimal) -> bool:
         return False
 
 
+def display_amount(value: Decimal, places: int) -> str:
+    """The one display rule for people (admin pages, frontend JSON): exactly `places` decimals (the currency's
+    precision, or the pair's price precision), fixed-point, never exponent notation.
+
+    `display_amount(Decimal("1E-8"), 8) == "0.00000001"`, `display_amount(Decimal("0E-12"), 8) == "0.00000000"`,
+    `display_amount(Decimal("1000000.000000000000"), 2) == "1000000.00"`. Balances never hold more decimals than
+    their currency's precision (the ledger refuses such amounts), so the rounding here (half-even) only ever
+    touches derived figures such as average prices. The gateway keeps the protocol's own formats (gateway/wire.py).
+    """
+    return format(value.quantize(step(places), rounding=ROUND_HALF_EVEN), "f")
+
+
 def plain_amount(value: Decimal) -> str:
-    """The shortest fixed-point string (no trailing zeros, never exponent notation): for activity details."""
+    """The shortest fixed-point string (no trailing zeros, never exponent notation): for activity details,
+    limits and rates that have no currency of their own, and editable form inputs (`1E-8` -> "0.00000001")."""
     return format(value.normalize(), "f")

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from activities.actor import Actor
+from common.admin import MoneyAdmin, MoneyTabularInline
 from conditions.models import ORDER_TYPES, TIME_IN_FORCE, Currency, Network, Pair, PairStatus
 from conditions.selectors import pair_change_history
 from conditions.services import CREATE_FIELDS, EDITABLE_FIELDS, pair_create, pair_update
@@ -35,7 +36,7 @@ class NetworkInlineFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("Only one network per currency can be the default.")
 
 
-class NetworkInline(admin.TabularInline):
+class NetworkInline(MoneyTabularInline):
     model = Network
     formset = NetworkInlineFormSet
     extra = 0
@@ -54,7 +55,9 @@ class NetworkInline(admin.TabularInline):
 
 
 @admin.register(Currency)
-class CurrencyAdmin(admin.ModelAdmin):
+class CurrencyAdmin(MoneyAdmin):
+    money_fields = {"usd_rate": None}
+
     list_display = (
         "code",
         "name",
@@ -133,8 +136,18 @@ def resume(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySe
 
 
 @admin.register(Pair)
-class PairAdmin(admin.ModelAdmin):
+class PairAdmin(MoneyAdmin):
     form = PairAdminForm
+    money_fields = {
+        "tick_size": "price_precision",
+        "min_price": "price_precision",
+        "max_price": "price_precision",
+        "lot_size": "base_precision",
+        "min_amount": "base_precision",
+        "max_amount": "base_precision",
+        "min_value": "quote_precision",
+        "max_value": "quote_precision",
+    }
     list_display = (
         "symbol",
         "status",

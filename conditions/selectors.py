@@ -1,6 +1,7 @@
 """Reads of currencies and pairs. Each returns a queryset with its relations already joined or prefetched."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -48,3 +49,23 @@ def pair_change_history(*, symbol: str, limit: int = 50) -> QuerySet[Activity]:
         .select_related("user")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def currency_precisions() -> dict[str, int]:
+    """Every currency's display precision by code, in one query."""
+    return dict(Currency.objects.values_list("code", "precision"))
+
+
+def precision_of(
+    code_of: Callable[[Any], str | None],
+) -> Callable[[Any, dict[str, Any]], int | None]:
+    """A `common.serializers.MoneyField` `places` for the currency `code_of(row)` names; the precisions are read
+    once per serialization (kept in the serializer's context)."""
+
+    def places(row: Any, context: dict[str, Any]) -> int | None:
+        if "currency_precisions" not in context:
+            context["currency_precisions"] = currency_precisions()
+        code = code_of(row)
+        return None if code is None else context["currency_precisions"].get(code)
+
+    return places

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from common.money import is_multiple, places_of, step
+from common.money import plain_amount as plain  # the name the apps import from here
 from conditions import errors
 from conditions.models import ORDER_TYPES, TIME_IN_FORCE, Pair, PairStatus
 
@@ -15,14 +16,6 @@ MARKET = "Market"
 STOP_LIMIT = "Stop Limit"
 # The protocol: market orders fill now or never rest on the book.
 MARKET_TIME_IN_FORCE = ("IOC", "FOK")
-
-
-def plain(value: Decimal) -> str:
-    """A Decimal as people write it: no exponent, no trailing zeros (0.000100000000 -> "0.0001")."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def _matching(value: str | None, allowed: Iterable[str]) -> str | None:

@@ -32,4 +32,6 @@ def _beat_schedule(sender: Celery, **kwargs: Any) -> None:
         "trading-stops-trigger": {"task": "trading.stops_trigger_task", "schedule": 30.0},
         # Forget the replay guard's request fingerprints once their timestamp window is over.
         "gateway-replay-prune": {"task": "gateway.replay_prune_task", "schedule": 60.0},
+        # Retention of system-generated activity rows (ACTIVITIES_SYSTEM_RETENTION_DAYS).
+        "activities-prune": {"task": "activities.activities_prune_task", "schedule": 3600.0},
     }

@@ -4,6 +4,7 @@ Every setting has a default that runs the embedded mode (SQLite, locmem cache, e
 except the secrets that matter in production: with DEBUG off, a missing secret stops start-up.
 """
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,12 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env")
+# The file of settings to read besides the environment: `.env` unless ENV_FILE names another; ENV_FILE="" reads
+# none. `make run` and `make test` set it empty, so a production `.env` (copied from .env.example for
+# docker-compose) never turns the embedded demo or the test suite into a half-configured production site.
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    env.read_env(ENV_FILE)
 
 
 def secret(name: str, *, dev_default: str | None = None) -> str:
@@ -59,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our own static files (no CDN)
     "django_countries",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -219,6 +225,9 @@ LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
 TOTP_FAILURES_PER_USER = env.int("TOTP_FAILURES_PER_USER", default=5)
 TOTP_FAILURES_PER_IP = env.int("TOTP_FAILURES_PER_IP", default=20)
 AUTH_FAILURE_WINDOW_S = env.int("AUTH_FAILURE_WINDOW_S", default=900)
+# Activity rows the system writes (source=system: fills on the resting side, expiries, the demo market maker) are
+# pruned after this many days by `activities_prune` (hourly Celery beat, or by hand); 0 keeps them forever.
+ACTIVITIES_SYSTEM_RETENTION_DAYS = env.int("ACTIVITIES_SYSTEM_RETENTION_DAYS", default=90)
 
 # --- Self-service: sign-up, e-mail verification, passwords, sessions (django-allauth) ---------------
 # allauth serves sign-up, e-mail verification and password reset as JSON ("headless", browser client, under
@@ -283,6 +292,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")
 CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A CSRF refusal answers in the frontend API's JSON error envelope (403 `csrf_failed`), not Django's HTML page.
+CSRF_FAILURE_VIEW = "common.api.csrf_failure"
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = True
 CORS_URLS_REGEX = r"^/api/.*$"
@@ -336,7 +347,7 @@ if not DEBUG:
 JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
 REST_FRAMEWORK: dict[str, Any] = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["common.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's JSONParser with the nesting and size limits checked before parsing (common/parsers.py).
@@ -363,10 +374,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"ApiKeyStatusEnum": ["active", "inactive"]},
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # allauth's headless views (sign-up, e-mail verification, password reset) are not DRF views.
         "accounts.openapi.add_allauth_paths",
+        "common.openapi.postprocess_error_codes",
+        "common.openapi.postprocess_examples",
     ],
 }
 

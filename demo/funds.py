@@ -36,8 +36,9 @@ def seed(stdout: TextIO) -> None:
             user=user, type=TransactionType.EXTERNAL_CREDIT, description=NOTE
         ).values_list("details__currency", flat=True)
     )
+    fresh = [code for code in WALLET if code in known and code not in credited]
     for code, amount in WALLET.items():
-        if code in known and code not in credited:
+        if code in fresh:
             services.wallet_credit(
                 user=user, currency=code, amount=amount, note=NOTE, actor=Actor.system()
             )
@@ -69,6 +70,8 @@ def seed(stdout: TextIO) -> None:
                 addresses=[(f"{prefix}{n:04d}x", "") for n in range(1, ADDRESSES_PER_NETWORK + 1)],
             )
     stdout.write(
-        f"demo funds:  wallet of {user.email} credited; sub-account {SUB_ACCOUNT!r} funded "
-        f"({', '.join(f'{v} {k}' for k, v in BOT1.items())})"
+        f"demo funds:  wallet of {user.email} "
+        + (f"credited ({', '.join(fresh)})" if fresh else "already credited")
+        + f"; sub-account {SUB_ACCOUNT!r} holds part of it "
+        f"({', '.join(f'{v} {k}' for k, v in BOT1.items())} when seeded)"
     )

@@ -14,14 +14,17 @@ import math
 import random
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import TextIO
 
 from django.core.management.base import OutputWrapper
+from django.utils import timezone
 
 from accounts.models import User, VerificationLevel
 from accounts.services import user_create
 from activities.actor import Actor
+from activities.services import activity_prune
 from common.errors import DomainError
 from conditions.models import Currency, Pair, PairStatus
 from ledger import services as ledger
@@ -160,17 +163,19 @@ def seed(stdout: TextIO) -> None:
     taker = _user(TAKER_EMAIL, "Demo Noise Trader")
     _fund(maker)
     _fund(taker)
-    quoted = 0
+    quoted = already = 0
     for pair in _pairs():
         if Order.objects.filter(OPEN, user=maker, pair=pair).exists():
+            already += 1
             continue
         reference = current_reference(pair)
         if reference is not None:
             quote(maker, pair, reference)
             quoted += 1
+    # `make run` starts `manage.py market_maker` itself; say so rather than asking for a second one.
     stdout.write(
-        f"market maker: {quoted} pairs quoted ({LEVELS} levels a side); "
-        "keep the market moving with `python manage.py market_maker`"
+        f"market maker: {quoted} pairs quoted now, {already} already quoted ({LEVELS} levels a side); "
+        "`make run` keeps the market moving in the background (MARKET_MAKER=0 leaves it out)"
     )
 
 
@@ -191,8 +196,13 @@ def run(
     rng: random.Random,
     stdout: TextIO | OutputWrapper,
     sleep: Callable[[float], None] = time.sleep,
+    activity_keep: timedelta | None = timedelta(hours=1),
 ) -> int:
-    """Move the market for `iterations` rounds (0 = until interrupted). Returns the number of trades made."""
+    """Move the market for `iterations` rounds (0 = until interrupted). Returns the number of trades made.
+
+    Its own activity rows (source=system, on the two demo users) older than `activity_keep` are pruned after
+    every round, so a long-running demo does not grow the database without bound (None keeps them).
+    """
     maker = _user(MAKER_EMAIL, "Demo Market Maker")
     taker = _user(TAKER_EMAIL, "Demo Noise Trader")
     _fund(maker)
@@ -220,6 +230,8 @@ def run(
                 )
                 trades += len(result.trades)
         done += 1
+        if activity_keep is not None:
+            activity_prune(before=timezone.now() - activity_keep, user_ids=[maker.pk, taker.pk])
         stdout.write(f"round {done}: {len(references)} pairs quoted, {trades} trades so far")
         if iterations == 0 or done < iterations:
             sleep(interval)

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from activities.actor import Actor
+from common.admin import MoneyTabularInline
 from fees.models import WEEKDAYS, FeeSchedule, FeeTier, PairGroup, PairGroupMembership, weekday_mask
 from fees.services import fee_schedule_change_record
 
@@ -51,7 +52,7 @@ class FeeTierInlineFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class FeeTierInline(admin.TabularInline):
+class FeeTierInline(MoneyTabularInline):
     model = FeeTier
     formset = FeeTierInlineFormSet
     extra = 0

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from common.models import TimeStamped
-from common.money import AmountField
+from common.money import AmountField, plain_amount
 from conditions.models import Pair
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -137,7 +137,7 @@ class FeeTier(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.schedule}: from {self.min_volume} USD"
+        return f"{self.schedule}: from {plain_amount(self.min_volume)} USD"
 
 
 class VolumeBucket(models.Model):

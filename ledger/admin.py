@@ -14,6 +14,7 @@ from django.shortcuts import render
 from accounts.models import User
 from accounts.services import totp_require
 from activities.actor import Actor
+from common.admin import MoneyAdmin, MoneyTabularInline
 from common.errors import DomainError
 from ledger import services
 from ledger.models import (
@@ -25,8 +26,10 @@ from ledger.models import (
     JournalTransaction,
 )
 
+CURRENCY = "currency.precision"
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(MoneyAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -37,8 +40,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class BalanceInline(admin.TabularInline):
+class BalanceInline(MoneyTabularInline):
     model = Balance
+    money_fields = {"total": CURRENCY, "on_hold": CURRENCY}
     fields = ("currency", "total", "on_hold", "updated_at")
     readonly_fields = fields
     extra = 0
@@ -151,11 +155,13 @@ class BalanceAdmin(ReadOnlyAdmin):
     list_display = ("account", "currency", "total", "on_hold", "updated_at")
     list_filter = ("currency", "account__kind")
     search_fields = ("account__user__email", "account__name")
-    list_select_related = ("account", "account__user")
+    list_select_related = ("account", "account__user", "currency")
+    money_fields = {"total": CURRENCY, "on_hold": CURRENCY}
 
 
-class JournalEntryInline(admin.TabularInline):
+class JournalEntryInline(MoneyTabularInline):
     model = JournalEntry
+    money_fields = {"amount": CURRENCY, "balance_after": CURRENCY}
     fields = ("account", "currency", "amount", "balance_after")
     readonly_fields = fields
     extra = 0
@@ -188,7 +194,8 @@ class JournalEntryAdmin(ReadOnlyAdmin):
     )
     list_filter = ("currency", "transaction__type")
     search_fields = ("account__user__email",)
-    list_select_related = ("transaction", "account")
+    list_select_related = ("transaction", "account", "currency")
+    money_fields = {"amount": CURRENCY, "balance_after": CURRENCY}
 
 
 class DepositAddressLoadForm(forms.Form):

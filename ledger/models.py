@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from common.money import AmountField
+from common.money import AmountField, display_amount
 
 
 class AccountKind(models.TextChoices):
@@ -106,7 +106,9 @@ class Balance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.currency_id} in account {self.account_id}: {self.total} ({self.on_hold} on hold)"
+        places = self.currency.precision
+        total, on_hold = display_amount(self.total, places), display_amount(self.on_hold, places)
+        return f"{self.currency_id} in {self.account}: {total} ({on_hold} on hold)"
 
     @property
     def available(self) -> Decimal:
@@ -185,7 +187,8 @@ class JournalEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency_id} on account {self.account_id} (tx {self.transaction_id})"
+        amount = display_amount(self.amount, self.currency.precision)
+        return f"{amount} {self.currency_id} on {self.account} (tx {self.transaction_id})"
 
 
 class DepositAddress(models.Model):

@@ -8,12 +8,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from activities.actor import Actor
+from common.admin import MoneyAdmin
 from common.errors import DomainError
 from trading.models import Order, PairState, Trade
 from trading.services import order_cancel
 
+PRICE, BASE, QUOTE = "pair.price_precision", "pair.base.precision", "pair.quote.precision"
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(MoneyAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -41,9 +44,23 @@ class OrderAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "side", "order_type", "time_in_force", "pair")
     search_fields = ("=id", "client_order_id", "user__email")
-    list_select_related = ("user", "account", "pair")
+    list_select_related = ("user", "account", "pair__base", "pair__quote")
     ordering = ("-created_at", "-id")
     actions = ("cancel_orders",)
+    money_fields = {
+        "price": PRICE,
+        "stop_price": PRICE,
+        "amount": BASE,
+        "quote_amount": QUOTE,
+        "remaining": BASE,
+        "executed_amount": BASE,
+        "executed_quote": QUOTE,
+        "fee_amount": "fee_currency.precision",
+        "maker_rate": None,
+        "taker_rate": None,
+        "hold_initial": "hold_currency.precision",
+        "hold_remaining": "hold_currency.precision",
+    }
 
     @admin.action(
         description="Cancel the selected open orders (releases their holds)", permissions=["cancel"]
@@ -82,10 +99,19 @@ class TradeAdmin(ReadOnlyAdmin):
     )
     list_filter = ("pair", "taker_side")
     search_fields = ("=id", "=maker_order__id", "=taker_order__id")
-    list_select_related = ("pair",)
+    list_select_related = ("pair__base", "pair__quote", "fee_currency")
     ordering = ("-created_at", "-id")
+    money_fields = {
+        "price": PRICE,
+        "amount": BASE,
+        "quote_amount": QUOTE,
+        "maker_fee": "fee_currency.precision",
+        "taker_fee": "fee_currency.precision",
+    }
 
 
 @admin.register(PairState)
 class PairStateAdmin(ReadOnlyAdmin):
     list_display = ("pair", "best_bid", "best_ask", "last_price", "last_trade_at", "updated_at")
+    list_select_related = ("pair__base",)
+    money_fields = {"best_bid": PRICE, "best_ask": PRICE, "last_price": PRICE, "last_amount": BASE}

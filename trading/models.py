@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from common.money import AmountField
+from common.money import AmountField, display_amount
 
 
 class Side(models.TextChoices):
@@ -161,7 +161,8 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"order {self.pk} {self.side} {self.pair_id} {self.status}"
+        # The pair's symbol, not its internal id: this is the admin page's title.
+        return f"order {self.pk} {self.side} {self.pair.symbol} {self.status}"
 
     @property
     def average_price(self) -> Decimal | None:
@@ -212,7 +213,9 @@ class Trade(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"trade {self.pk} {self.amount} {self.pair_id} @ {self.price}"
+        pair = self.pair
+        amount = display_amount(self.amount, pair.base.precision)
+        return f"trade {self.pk} {amount} {pair.symbol} @ {display_amount(self.price, pair.price_precision)}"
 
 
 class PairState(models.Model):
@@ -229,7 +232,15 @@ class PairState(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"{self.pair_id}: bid {self.best_bid} ask {self.best_ask} last {self.last_price}"
+        places = self.pair.price_precision
+
+        def price(value: Decimal | None) -> str:
+            return "-" if value is None else display_amount(value, places)
+
+        return (
+            f"{self.pair.symbol}: bid {price(self.best_bid)} ask {price(self.best_ask)} "
+            f"last {price(self.last_price)}"
+        )
 
 
 class Resolution(models.TextChoices):
@@ -271,7 +282,7 @@ class Candle(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.pair_id} {self.resolution} {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.pair.symbol} {self.resolution} {self.start:%Y-%m-%d %H:%M}"
 
 
 class BookFeed(models.Model):

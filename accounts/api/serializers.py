@@ -17,7 +17,7 @@ class TwoFactorCodeField(serializers.RegexField):
 
 
 class ProfileOutputSerializer(serializers.ModelSerializer):
-    country = CountryField(country_dict=False)
+    country = CountryField(country_dict=False, allow_blank=True)
     two_factor_enabled = serializers.SerializerMethodField()
     recovery_codes_left = serializers.SerializerMethodField(
         help_text="Unused 2FA recovery codes (0 without 2FA)."

@@ -61,11 +61,7 @@ class ActivityListApi(APIView):
 
     @extend_schema(
         operation_id="activities_list",
-        parameters=[
-            *FILTER_PARAMETERS,
-            OpenApiParameter("cursor", str, description="Opaque cursor from next/previous."),
-            OpenApiParameter("page_size", int, description="Rows per page (max 500)."),
-        ],
+        parameters=FILTER_PARAMETERS,
         responses={200: ActivityOutputSerializer(many=True), **ERROR_RESPONSES},
         summary="My account activities, newest first",
     )
@@ -81,7 +77,9 @@ class ActivityExportApi(APIView):
         operation_id="activities_export_csv",
         parameters=FILTER_PARAMETERS,
         responses={
-            200: OpenApiResponse(OpenApiTypes.STR, description="text/csv, streamed"),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="CSV (UTF-8), streamed, with a header row."
+            ),
             **ERROR_RESPONSES,
         },
         summary="My account activities as CSV (same filters), streamed",

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -169,3 +169,28 @@ def test_a_forged_cursor_is_a_400(api_client, history):
 
 def test_anonymous_is_refused(anon_client, db):
     assert anon_client.get(LIST).status_code == 403
+
+
+def test_an_offset_beyond_what_postgresql_holds_is_read_in_utc(api_client):
+    # PostgreSQL refuses a +19:20 offset in a query; the same moment in UTC is fine.
+    response = api_client.get(LIST, {"from": "9045-04-26T13:14:26+19:20"})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_a_moment_that_does_not_exist_in_utc_is_a_400(api_client, moment):
+    response = api_client.get(LIST, {"from": moment})
+
+    assert response.status_code == 400
+    assert "from" in response.json()["error"]["details"]
+
+
+def test_an_offset_is_read_as_the_same_moment_in_utc(api_client, user):
+    ActivityFactory(user=user, created_at=datetime(2026, 1, 1, 12, 0, tzinfo=UTC))
+
+    hit = api_client.get(LIST, {"from": "2026-01-01T13:59:00+02:00"}).json()["results"]
+    miss = api_client.get(LIST, {"from": "2026-01-01T14:01:00+02:00"}).json()["results"]
+
+    assert len(hit) == 1
+    assert miss == []

@@ -99,7 +99,7 @@ def test_openapi_schema_documents_every_frontend_endpoint_and_its_errors(client,
             continue
         for method, operation in operations.items():
             assert "400" in operation["responses"], (method, path)
-    assert "Error" in schema["components"]["schemas"]
+    assert "Error400" in schema["components"]["schemas"]
 
 
 def test_swagger_ui_is_served(client, db):

@@ -170,7 +170,8 @@ class TransactionHistoryParams(HistoryParams):
 
 @action("get_my_transaction_history", cost=5, params=TransactionHistoryParams)
 def get_my_transaction_history(params: dict[str, Any], call: Call) -> list[dict[str, Any]]:
-    """One row per journal entry on the caller's spot accounts, amounts signed (negative = debit)."""
+    """One row per journal entry on the caller's spot accounts, amounts signed (negative = debit).
+    `transactionId` is the entry's journal transaction (see cexio-protocol.md pitfall 13 and the README)."""
     kind = params.get("type")
     entries = selectors.entry_list(
         user=call.user_ref(),
@@ -184,7 +185,9 @@ def get_my_transaction_history(params: dict[str, Any], call: Call) -> list[dict[
     precisions = _precisions()
     return [
         {
-            "transactionId": str(entry.pk),
+            # One meaning everywhere: the journal transaction, the number a transfer's reply returned and
+            # funding history's `txId`. Its legs on the caller's accounts share it (one row per leg).
+            "transactionId": entry.transaction_id,
             "timestamp": iso_ms(entry.created_at),
             "accountId": entry.account.name,
             "type": selectors.PROTOCOL_TYPES[entry.transaction.type],

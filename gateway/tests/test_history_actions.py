@@ -43,7 +43,7 @@ def test_transaction_history_rows_are_signed_entries_newest_first(gw):
     first = rows[0]
     assert first["currency"] == "USD"
     assert first["timestamp"].endswith("Z")
-    assert isinstance(first["transactionId"], str)
+    assert isinstance(first["transactionId"], int)
     assert first["details"] == "Withdrawal to wallet"
 
 
@@ -111,3 +111,31 @@ def test_funding_history_filters(gw):
     assert directions({"txId": tx_id}) == ["withdraw"]
     status, message = gw.error("get_my_funding_history", {"pageSize": 1000})
     assert (status, message) == (422, "Page size is limited to 100 items")
+
+
+def test_transaction_id_means_one_thing_in_replies_and_both_histories(funded_user, signed_client):
+    gw = signed_client(funded_user)
+    internal = gw.data(
+        "do_my_internal_transfer",
+        {"fromAccountId": "sub1", "toAccountId": "sub2", "currency": "USD", "amount": "3"},
+    )
+    withdrawal = gw.data(
+        "do_withdrawal_funds_to_wallet",
+        {"accountId": "sub2", "currency": "USD", "amount": "1", "clientTxId": "match-me"},
+    )
+
+    history = gw.data("get_my_transaction_history")
+    funding = gw.data("get_my_funding_history")
+
+    legs = [
+        (r["accountId"], r["amount"])
+        for r in history
+        if r["transactionId"] == internal["transactionId"]
+    ]
+    assert sorted(legs) == [("sub1", "-3.00"), ("sub2", "3.00")]
+    assert [r["amount"] for r in history if r["transactionId"] == withdrawal["transactionId"]] == [
+        "-1.00"
+    ]
+    assert [r["clientTxId"] for r in funding if r["txId"] == withdrawal["transactionId"]] == [
+        "match-me"
+    ]

@@ -2,6 +2,8 @@ from rest_framework import serializers
 
 from common.api import AsciiDecimalField
 from common.money import DECIMAL_PLACES, MAX_DIGITS
+from common.serializers import MoneyField
+from conditions.selectors import precision_of
 from ledger.models import AccountKind, TransactionType
 from ledger.selectors import FUNDING_DIRECTIONS, funding_account_name
 
@@ -16,17 +18,6 @@ class AmountInputField(AsciiDecimalField):
         super().__init__(**kwargs)
 
 
-class AmountOutputField(serializers.DecimalField):
-    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
-        kwargs.setdefault("max_digits", MAX_DIGITS)
-        kwargs.setdefault("decimal_places", DECIMAL_PLACES)
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-    def to_representation(self, value):  # type: ignore[no-untyped-def]
-        return format(value.normalize(), "f") if value is not None else None
-
-
 class AccountNameField(serializers.CharField):
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("max_length", 255)
@@ -36,16 +27,21 @@ class AccountNameField(serializers.CharField):
         super().__init__(**kwargs)
 
 
+# Amounts leave with their currency's precision (common.money.display_amount): "20000.00" USD, "0.50000000" BTC.
+BY_CURRENCY_ID = precision_of(lambda row: row.currency_id)
+BY_CURRENCY = precision_of(lambda row: row.currency)
+
+
 class BalanceOutputSerializer(serializers.Serializer):
     currency = serializers.CharField(source="currency_id")
-    total = AmountOutputField()
-    on_hold = AmountOutputField()
-    available = AmountOutputField()
+    total = MoneyField(places=BY_CURRENCY_ID)
+    on_hold = MoneyField(places=BY_CURRENCY_ID)
+    available = MoneyField(places=BY_CURRENCY_ID)
 
 
 class WalletBalanceOutputSerializer(serializers.Serializer):
     currency = serializers.CharField(source="currency_id")
-    total = AmountOutputField()
+    total = MoneyField(places=BY_CURRENCY_ID)
 
 
 class AccountOutputSerializer(serializers.Serializer):
@@ -61,7 +57,7 @@ class TransferOutputSerializer(serializers.Serializer):
     from_account = serializers.CharField(allow_null=True, help_text="null = the wallet")
     to_account = serializers.CharField(allow_null=True, help_text="null = the wallet")
     currency = serializers.CharField()
-    amount = AmountOutputField()
+    amount = MoneyField(places=BY_CURRENCY)
     created_at = serializers.DateTimeField()
     replayed = serializers.BooleanField(
         help_text="True when this repeats an earlier request with the same client_tx_id (nothing moved)."
@@ -75,8 +71,8 @@ class EntryOutputSerializer(serializers.Serializer):
     account_kind = serializers.ChoiceField(source="account.kind", choices=AccountKind.choices)
     account = serializers.CharField(source="account.name")
     currency = serializers.CharField(source="currency_id")
-    amount = AmountOutputField(help_text="Signed: negative is a debit.")
-    balance_after = AmountOutputField()
+    amount = MoneyField(places=BY_CURRENCY_ID, help_text="Signed: negative is a debit.")
+    balance_after = MoneyField(places=BY_CURRENCY_ID)
     description = serializers.CharField(source="transaction.description")
     created_at = serializers.DateTimeField()
 
@@ -89,7 +85,9 @@ class FundingOutputSerializer(serializers.Serializer):
         help_text="The sub-account; null for a wallet credit."
     )
     currency = serializers.CharField(source="details.currency")
-    amount = serializers.CharField(source="details.amount")
+    amount = MoneyField(
+        source="details.amount", places=precision_of(lambda row: row.details["currency"])
+    )
     client_tx_id = serializers.CharField()
     status = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()

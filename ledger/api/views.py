@@ -177,6 +177,8 @@ class HistoryFilterSerializer(serializers.Serializer):
 
 
 class TransactionHistoryApi(APIView):
+    pagination_class = NewestFirstCursorPagination
+
     class FilterSerializer(HistoryFilterSerializer):
         kind = serializers.ChoiceField(
             choices=[AccountKind.SPOT, AccountKind.WALLET],
@@ -208,12 +210,14 @@ class TransactionHistoryApi(APIView):
             date_from=params.get("date_from"),
             date_to=params.get("date_to"),
         )
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(entries, request, view=self)
         return paginator.get_paginated_response(EntryOutputSerializer(page, many=True).data)
 
 
 class FundingHistoryApi(APIView):
+    pagination_class = NewestFirstCursorPagination
+
     class FilterSerializer(HistoryFilterSerializer):
         account = AccountNameField(required=False, help_text="One sub-account.")
         direction = serializers.ChoiceField(choices=["deposit", "withdraw"], required=False)
@@ -237,7 +241,7 @@ class FundingHistoryApi(APIView):
             date_to=params.get("date_to"),
             include_credits=True,
         )
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(FundingOutputSerializer(page, many=True).data)
 

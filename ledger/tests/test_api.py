@@ -34,16 +34,18 @@ def test_transfers_need_the_csrf_token(funded_user, csrf_client):
     assert response.status_code == 403
 
 
-def test_balances_show_the_wallet_and_every_account(client_for):
+def test_balances_show_the_wallet_and_every_account_with_each_currencys_precision(client_for):
     data = client_for.get(reverse("ledger-balances")).json()
     assert data["wallet"] == [
-        {"currency": "BTC", "total": "2"},
-        {"currency": "USD", "total": "900"},
+        {"currency": "BTC", "total": "2.00000000"},
+        {"currency": "USD", "total": "900.00"},
     ]
     assert data["accounts"][0] == {"name": "", "balances": []}
     assert data["accounts"][1] == {
         "name": "sub1",
-        "balances": [{"currency": "USD", "total": "100", "on_hold": "0", "available": "100"}],
+        "balances": [
+            {"currency": "USD", "total": "100.00", "on_hold": "0.00", "available": "100.00"}
+        ],
     }
 
 
@@ -74,7 +76,7 @@ def test_an_internal_transfer_through_the_api(client_for, funded_user):
     response = client_for.post(reverse("ledger-transfer-internal"), body, format="json")
     assert response.status_code == 200
     data = response.json()
-    assert (data["amount"], data["from_account"], data["replayed"]) == ("12.5", "sub1", False)
+    assert (data["amount"], data["from_account"], data["replayed"]) == ("12.50", "sub1", False)
     assert balance(funded_user, "sub2", "USD") == (Decimal("12.5"), 0)
     again = client_for.post(reverse("ledger-transfer-internal"), body, format="json").json()
     assert again["replayed"] is True
@@ -165,12 +167,15 @@ def test_transaction_history_with_filters_and_cursor_paging(client_for):
     spot = client_for.get(
         reverse("ledger-transactions"), {"kind": "spot", "type": "internal_transfer"}
     ).json()
-    assert [(r["account"], r["amount"]) for r in spot["results"]] == [("sub2", "1"), ("sub1", "-1")]
+    assert [(r["account"], r["amount"]) for r in spot["results"]] == [
+        ("sub2", "1.00"),
+        ("sub1", "-1.00"),
+    ]
     wallet = client_for.get(
         reverse("ledger-transactions"),
         {"kind": "wallet", "type": "external_credit,wallet_deposit", "currency": "USD"},
     ).json()
-    assert [r["amount"] for r in wallet["results"]] == ["-100", "1000"]
+    assert [r["amount"] for r in wallet["results"]] == ["-100.00", "1000.00"]
     paged = client_for.get(reverse("ledger-transactions"), {"page_size": 2}).json()
     assert len(paged["results"]) == 2
     second = client_for.get(paged["next"]).json()
@@ -182,9 +187,9 @@ def test_transaction_history_with_filters_and_cursor_paging(client_for):
 def test_funding_history(client_for):
     rows = client_for.get(reverse("ledger-funding")).json()["results"]
     assert [(r["type"], r["direction"], r["account"], r["amount"]) for r in rows] == [
-        ("wallet_deposit", "deposit", "sub1", "100"),
-        ("external_credit", "deposit", None, "2"),
-        ("external_credit", "deposit", None, "1000"),
+        ("wallet_deposit", "deposit", "sub1", "100.00"),
+        ("external_credit", "deposit", None, "2.00000000"),
+        ("external_credit", "deposit", None, "1000.00"),
     ]
     only = client_for.get(
         reverse("ledger-funding"), {"account": "sub1", "direction": "deposit"}

@@ -2,6 +2,8 @@ from rest_framework import serializers
 
 from common.api import AsciiDecimalField
 from common.money import DECIMAL_PLACES, MAX_DIGITS
+from common.serializers import MoneyField
+from conditions.selectors import precision_of
 from trading.models import OrderStatus, OrderType, Side, TimeInForce
 
 
@@ -17,6 +19,21 @@ class AmountField(AsciiDecimalField):
         return None if value is None else format(value.normalize(), "f")
 
 
+def _field(row, name):  # type: ignore[no-untyped-def]
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
+# Orders and my trades leave by the one display rule: amounts with their currency's precision, prices with the
+# pair's ("97250.5", "0.00100000", "97.25").
+BASE = precision_of(lambda row: _field(row, "pair").base_id)
+QUOTE = precision_of(lambda row: _field(row, "pair").quote_id)
+FEE = precision_of(lambda row: _field(row, "fee_currency_id"))
+
+
+def PRICE(row, context):  # type: ignore[no-untyped-def]  # noqa: N802 - read as a constant beside BASE/QUOTE
+    return _field(row, "pair").price_precision
+
+
 class OrderOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     client_order_id = serializers.CharField()
@@ -26,14 +43,16 @@ class OrderOutputSerializer(serializers.Serializer):
     order_type = serializers.ChoiceField(choices=OrderType.choices)
     time_in_force = serializers.ChoiceField(choices=TimeInForce.choices)
     status = serializers.ChoiceField(choices=OrderStatus.choices)
-    price = AmountField(allow_null=True)
-    stop_price = AmountField(allow_null=True)
-    amount = AmountField(allow_null=True, help_text="Requested base amount.")
-    quote_amount = AmountField(allow_null=True, help_text="Requested quote amount (market buys).")
-    executed_amount = AmountField()
-    executed_quote = AmountField()
-    average_price = AmountField(allow_null=True)
-    fee_amount = AmountField()
+    price = MoneyField(places=PRICE, allow_null=True)
+    stop_price = MoneyField(places=PRICE, allow_null=True)
+    amount = MoneyField(places=BASE, allow_null=True, help_text="Requested base amount.")
+    quote_amount = MoneyField(
+        places=QUOTE, allow_null=True, help_text="Requested quote amount (market buys)."
+    )
+    executed_amount = MoneyField(places=BASE)
+    executed_quote = MoneyField(places=QUOTE)
+    average_price = MoneyField(places=PRICE, allow_null=True)
+    fee_amount = MoneyField(places=FEE)
     fee_currency = serializers.CharField(source="fee_currency_id")
     is_triggered = serializers.BooleanField(
         help_text="False while a stop order waits for its price."
@@ -51,10 +70,10 @@ class TradeOutputSerializer(serializers.Serializer):
     side = serializers.CharField(help_text="My side: BUY or SELL.")
     role = serializers.CharField(help_text="maker or taker.")
     order_id = serializers.IntegerField()
-    price = AmountField()
-    amount = AmountField()
-    quote_amount = AmountField()
-    fee = AmountField()
+    price = MoneyField(places=PRICE)
+    amount = MoneyField(places=BASE)
+    quote_amount = MoneyField(places=QUOTE)
+    fee = MoneyField(places=FEE)
     fee_currency = serializers.CharField(source="fee_currency_id")
     created_at = serializers.DateTimeField()
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -31,6 +31,8 @@ from trading.models import OrderType, Side, TimeInForce, Trade
 
 
 class OrdersApi(APIView):
+    pagination_class = NewestFirstCursorPagination
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(
             choices=["open", "closed"], default="open", help_text="open, or closed (final states)."
@@ -77,7 +79,7 @@ class OrdersApi(APIView):
             pair=filters.validated_data.get("pair"),
             accounts=None if account is None else [account],
         )
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(OrderOutputSerializer(page, many=True).data)
 
@@ -86,6 +88,22 @@ class OrdersApi(APIView):
         summary="Place an order (201; a refused order comes back with status REJECTED and its reason)",
         request=InputSerializer,
         responses={201: OrderOutputSerializer, 200: OrderOutputSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample(
+                "A resting limit buy",
+                request_only=True,
+                value={
+                    "account": "bot1",
+                    "pair": "BTC-USD",
+                    "side": "BUY",
+                    "order_type": "Limit",
+                    "amount": "0.001",
+                    "price": "90000",
+                    "time_in_force": "GTC",
+                    "client_order_id": "my-order-0001",
+                },
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -121,6 +139,8 @@ class OrderCancelApi(APIView):
 
 
 class MyTradesApi(APIView):
+    pagination_class = NewestFirstCursorPagination
+
     class FilterSerializer(serializers.Serializer):
         pair = serializers.CharField(max_length=21, required=False)
 
@@ -134,7 +154,7 @@ class MyTradesApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         rows = selectors.my_trade_list(user=request.user, pair=filters.validated_data.get("pair"))
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         mine = [_my_side(trade, request.user.pk) for trade in page]
         return paginator.get_paginated_response(TradeOutputSerializer(mine, many=True).data)

@@ -31,7 +31,7 @@ def test_place_list_and_cancel_an_order(client, alice) -> None:  # type: ignore[
     assert response.status_code == 201, response.json()
     order = response.json()
     assert order["status"] == "NEW"
-    assert order["price"] == "40000"
+    assert order["price"] == "40000.0"  # the pair's price precision (tick 0.1)
     listed = client.get("/api/v1/trading/orders/").json()
     assert [row["id"] for row in listed["results"]] == [order["id"]]
     cancelled = client.post(f"/api/v1/trading/orders/{order['id']}/cancel/")
@@ -69,7 +69,7 @@ def test_my_trades_show_my_side_role_and_fee(client, alice, bob) -> None:  # typ
     assert (trade["side"], trade["role"], trade["fee"], trade["fee_currency"]) == (
         "BUY",
         "taker",
-        "10",
+        "10.00",
         "USD",
     )
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from activities.management.commands.activities_prune import parse_age
 from demo import market_maker
 
 
@@ -21,6 +22,11 @@ class Command(BaseCommand):
             help="Chance per pair and round that the noise trader takes liquidity.",
         )
         parser.add_argument("--seed", type=int, default=None, help="Random seed (repeatable runs).")
+        parser.add_argument(
+            "--activity-keep",
+            default="1h",
+            help="Prune the market maker's own activity rows older than this (e.g. 1h, 2d; 0 keeps them).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         trades = market_maker.run(
@@ -29,5 +35,8 @@ class Command(BaseCommand):
             trade_probability=options["trade_probability"],
             rng=random.Random(options["seed"]),  # noqa: S311 - a demo's price walk
             stdout=self.stdout,
+            activity_keep=None
+            if options["activity_keep"] == "0"
+            else parse_age(options["activity_keep"]),
         )
         self.stdout.write(f"market maker stopped after {trades} trades")
