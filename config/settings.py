@@ -179,7 +179,15 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [env.str("CHANNEL_LAYER_URL", default=REDIS_URL)],
+                # Bounded like every other Redis client. The receiver's reads pass their own 0.1 s timeout to
+                # get_message, so the socket timeout only bounds publishes and subscribes.
+                "hosts": [
+                    {
+                        "address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL),
+                        "socket_connect_timeout": REDIS_TIMEOUT_S,
+                        "socket_timeout": REDIS_TIMEOUT_S,
+                    }
+                ],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="exch-ws"),
             },
         }

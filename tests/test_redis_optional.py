@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from channels_redis.utils import create_pool
 from django.core.cache import caches
 
 from activities.actor import Actor
@@ -142,6 +143,10 @@ def test_redis_clients_time_out_within_250_ms(settings):
     transport = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     assert 0 < transport["socket_timeout"] <= 0.25
     assert 0 < transport["socket_connect_timeout"] <= 0.25
+    (host,) = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
+    layer_kwargs = create_pool(host).connection_kwargs
+    assert 0 < layer_kwargs["socket_timeout"] <= 0.25
+    assert 0 < layer_kwargs["socket_connect_timeout"] <= 0.25
 
 
 def test_healthz_reports_redis_degraded_not_the_service_dead(settings, client, db):
