@@ -54,9 +54,10 @@ def _prepare(env: dict[str, str]) -> None:
         check=True,
         cwd=ROOT,
     )
+    # The demo app (and so seed_demo) is installed only with DEBUG on; the bench database is throwaway.
     subprocess.run(
         [sys.executable, "manage.py", "seed_demo"],
-        env=env,
+        env={**env, "DJANGO_DEBUG": "true"},
         check=True,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
