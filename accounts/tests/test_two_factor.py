@@ -6,7 +6,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import totp_require
-from accounts.tests.factories import TOTPDeviceFactory, fresh_totp_code, totp_code
+from accounts.tests.factories import TOTPDeviceFactory, fresh_totp_code
 from activities.actor import Actor
 from activities.models import Activity, ActivityType, Source
 
@@ -149,9 +149,13 @@ def test_code_from_next_window_is_accepted_within_tolerance(user):
     device = TOTPDeviceFactory(user=user)
     TOTPDevice.objects.filter(pk=device.pk).update(tolerance=1)
 
-    totp_require(
-        user=user,
-        code=totp_code(device, offset_steps=1),
-        purpose="test",
-        actor=Actor(ip=None, source=Source.WEB),
-    )
+    device.refresh_from_db()
+    authenticator = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    authenticator.time += device.step  # the code the phone will show in the next window
+    code, window = f"{authenticator.token():0{device.digits}d}", authenticator.t()
+
+    totp_require(user=user, code=code, purpose="test", actor=Actor(ip=None, source=Source.WEB))
+
+    device.refresh_from_db()
+    assert device.last_t == window  # accepted as the next window's code, and spent
+    assert not Activity.objects.filter(user=user, action=ActivityType.TWO_FACTOR_FAILED).exists()
