@@ -10,32 +10,13 @@ import pytest
 
 from accounts.services import user_create
 from activities.actor import Actor
-from activities.models import Source
 from apikeys.tests.factories import issue_key
-from ledger.services import account_create, transfer_from_wallet, wallet_credit
 from trading.services import order_place
+from trading.tests.helpers import fund
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SYMBOL = "BTC/USDT"
-
-
-def _fund(user: Any, account: str, **amounts: str) -> None:
-    account_create(user=user, name=account, actor=Actor.system())
-    for currency, amount in amounts.items():
-        wallet_credit(
-            user=user,
-            currency=currency,
-            amount=Decimal(amount),
-            actor=Actor(ip=None, source=Source.ADMIN),
-        )
-        transfer_from_wallet(
-            user=user,
-            account=account,
-            currency=currency,
-            amount=Decimal(amount),
-            actor=Actor.system(),
-        )
 
 
 @pytest.fixture
@@ -46,7 +27,7 @@ def maker(live_server: Any) -> Any:
     maker = user_create(
         email="maker@example.com", password="maker-password-1", verification_level="verified"
     )
-    _fund(maker, "mm", USDT="1000000", BTC="10")
+    fund(maker, "mm", USDT="1000000", BTC="10")
 
     def rest(side: str, amount: str, price: str) -> None:
         result = order_place(
@@ -70,7 +51,7 @@ def maker(live_server: Any) -> Any:
 
 @pytest.fixture
 def client(live_server: Any, maker: Any, user: Any) -> ccxt.cex:
-    _fund(user, "smoke1", USDT="10000", BTC="1")
+    fund(user, "smoke1", USDT="10000", BTC="1")
     key, secret = issue_key(user=user)
     exchange = ccxt.cex(
         {

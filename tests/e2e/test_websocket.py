@@ -20,9 +20,10 @@ from activities.actor import Actor
 from activities.models import Activity, ActivityType, Outcome, Source
 from apikeys.services import api_key_deactivate
 from apikeys.tests.factories import issue_key
-from ledger.services import account_create, transfer_from_wallet, wallet_credit
+from ledger.services import wallet_credit
 from tests.e2e.asgi_server import LiveAsgi, asgi_server
 from trading.services import order_place
+from trading.tests.helpers import fund
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,27 +40,9 @@ def server() -> Any:
         yield live
 
 
-def _fund(user: Any, account: str, **amounts: str) -> None:
-    account_create(user=user, name=account, actor=Actor.system())
-    for currency, amount in amounts.items():
-        wallet_credit(
-            user=user,
-            currency=currency,
-            amount=Decimal(amount),
-            actor=Actor(ip=None, source=Source.ADMIN),
-        )
-        transfer_from_wallet(
-            user=user,
-            account=account,
-            currency=currency,
-            amount=Decimal(amount),
-            actor=Actor.system(),
-        )
-
-
 def _trader(email: str) -> tuple[Any, str, str]:
     user = user_create(email=email, password="trader-password-1", verification_level="verified")
-    _fund(user, "bot", USDT="100000", BTC="5")
+    fund(user, "bot", USDT="100000", BTC="5")
     key, secret = issue_key(user=user)
     return user, key.public_id, secret
 
