@@ -135,9 +135,11 @@ def test_market_data(client: ccxt.cex) -> None:
     assert [(t["side"], t["price"], t["amount"]) for t in trades] == [("buy", 60000, 0.003)]
 
     candles = client.fetch_ohlcv(SYMBOL, "1m", params={"dataType": "bestAsk"}, limit=5)
-    assert candles
-    assert candles[-1][4] == 60000
-    assert candles[-1][5] == 0.003
+    # The trade's own minute, not the last candle: a minute may have begun since the trade.
+    trade_minute = trades[0]["timestamp"] // 60_000 * 60_000
+    (candle,) = [c for c in candles if c[0] == trade_minute]
+    assert candle[4] == 60000
+    assert candle[5] == 0.003
 
 
 def test_ledger_shows_trade_and_commission_rows(client: ccxt.cex) -> None:
