@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from config import ws_server
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -74,6 +76,13 @@ def test_migrations_run_once_in_a_job_the_app_services_wait_for():
             "condition": "service_completed_successfully"
         }
         assert services[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+
+
+def test_the_ws_service_serves_websockets_as_every_other_uvicorn_of_the_project():
+    command = compose()["services"]["ws"]["command"].split()
+
+    assert command[:2] == ["uvicorn", "config.asgi:application"]
+    assert " ".join(ws_server.command_line()) in " ".join(command)
 
 
 def test_web_worker_postgres_and_redis_have_healthchecks():

@@ -19,6 +19,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connections
 
+from config import ws_server
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -60,7 +62,7 @@ def asgi_server() -> Iterator[LiveAsgi]:
         port=port,
         log_level="warning",
         lifespan="off",
-        ws="websockets",
+        **ws_server.OPTIONS,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(config)
 

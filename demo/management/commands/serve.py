@@ -17,9 +17,9 @@ import uvicorn
 from django.core.management.base import BaseCommand, CommandParser
 
 from common import tls
+from config import ws_server
 
-# `websockets` (not `websockets-sansio`): bench/ws.py measured half the server CPU per pushed frame with it.
-SERVER_OPTIONS: dict[str, Any] = {"lifespan": "off", "ws": "websockets"}
+SERVER_OPTIONS: dict[str, Any] = {"lifespan": "off", **ws_server.OPTIONS}
 
 
 class Command(BaseCommand):
