@@ -43,6 +43,7 @@ def _env(port: int) -> dict[str, str]:
     )
     env["GATEWAY_WS_IDLE_S"] = "3600"
     env["GATEWAY_RATE_LIMIT_PUBLIC"] = str(10**9)
+    env["GATEWAY_WS_MAX_SOCKETS_PER_IP"] = "0"  # every client socket comes from 127.0.0.1
     return env
 
 

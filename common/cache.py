@@ -83,6 +83,23 @@ def counter_cache() -> BaseCache:
     return default
 
 
+def redis_client(cache: BaseCache) -> Any:
+    """The `redis.Redis` behind a `RedisCache` (its pool's one client): for scripts and pipelines. Its calls are
+    bounded like the cache's own; wrap them in `guarded`."""
+    # Django's Redis backend keeps its client in `_cache` (private, untyped in django-stubs).
+    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+
+
+def redis_script(cache: BaseCache, source: str) -> Any:
+    """The Lua script `source` registered on the cache's client, once per cache backend (so once per process
+    and thread)."""
+    scripts: dict[str, Any] = cache.__dict__.setdefault("_redis_scripts", {})
+    script = scripts.get(source)
+    if script is None:
+        script = scripts[source] = redis_client(cache).register_script(source)
+    return script
+
+
 def guarded(default: Callable[[], T], call: Callable[[], T]) -> T:
     """Run a Redis operation unless the breaker is open; on a Redis error trip it and answer `default()`."""
     if breaker.is_open():

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
 
-from common.cache import RedisCache, breaker, redis_degraded
+from common.cache import RedisCache, breaker, redis_client, redis_degraded
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def _check_redis() -> str:
     if redis_degraded():
         return "degraded"
     try:
-        cache._cache.get_client(write=True).ping()  # type: ignore[attr-defined]
+        redis_client(cache).ping()
     except RedisError as exc:
         breaker.trip(exc)
         return "degraded"

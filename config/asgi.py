@@ -1,7 +1,8 @@
 """The ASGI application: HTTP (the same Django views as WSGI) and the WebSocket door (gateway/routing.py).
 
 Served by uvicorn: `manage.py serve` (demo app) in the embedded mode (`make run`), `uvicorn config.asgi:application` for
-the `ws` service in production. The session middleware lets the frontend's own socket carry the user's login.
+the `ws` service in production. The frontend's own socket carries the user's login in its session cookie
+(gateway/routing.py reads it at the upgrade).
 """
 
 import os
@@ -19,7 +20,6 @@ if settings.DEBUG:
     # DEBUG off, on the WSGI side).
     http_application = ASGIStaticFilesHandler(http_application)
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from gateway.routing import BrowserOriginValidator, websocket_urlpatterns  # noqa: E402
@@ -27,6 +27,6 @@ from gateway.routing import BrowserOriginValidator, websocket_urlpatterns  # noq
 application = ProtocolTypeRouter(
     {
         "http": http_application,
-        "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": BrowserOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -505,6 +505,15 @@ GATEWAY_REFUSAL_AGGREGATE_S = env.int("GATEWAY_REFUSAL_AGGREGATE_S", default=60)
 GATEWAY_WS_IDLE_S = env.float("GATEWAY_WS_IDLE_S", default=60.0)
 GATEWAY_WS_MAX_FRAME_BYTES = env.int("GATEWAY_WS_MAX_FRAME_BYTES", default=64 * 1024)
 GATEWAY_WS_GAP_WAIT_S = env.float("GATEWAY_WS_GAP_WAIT_S", default=2.0)
+# Open sockets per client IP (public and private together) and per API key (authenticated private sockets),
+# counted across every process (gateway/sockets.py: Redis, or this process's memory without it). Past a cap the
+# new socket gets an error frame, `disconnected` and is closed. 0: no cap.
+GATEWAY_WS_MAX_SOCKETS_PER_IP = env.int("GATEWAY_WS_MAX_SOCKETS_PER_IP", default=50)
+GATEWAY_WS_MAX_SOCKETS_PER_KEY = env.int("GATEWAY_WS_MAX_SOCKETS_PER_KEY", default=10)
+if GATEWAY_WS_MAX_SOCKETS_PER_IP < 0 or GATEWAY_WS_MAX_SOCKETS_PER_KEY < 0:
+    raise ImproperlyConfigured(
+        "GATEWAY_WS_MAX_SOCKETS_PER_IP and GATEWAY_WS_MAX_SOCKETS_PER_KEY must be 0 (no cap) or more."
+    )
 
 # --- Trading conditions and fees (conditions/, fees/) -----------------------------------------------
 # The flat fee (percent; "0.25" = 0.25 %) charged while no default fee schedule exists.

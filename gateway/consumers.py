@@ -3,22 +3,26 @@
 One consumer per socket, on raw text frames (numbers are parsed as REST parses them: `gateway.params`). Frames
 are served one at a time, in order; pushes wait behind the request being served.
 
-    open:        accept -> {"e":"connected"}; on the private socket a logged-in session (the frontend's
-                 cookie) also gets that user's pushes
+    open:        accept -> a place under the client IP's cap (gateway/sockets.py; past it: an error frame
+                 `{"e":"error","data":{"error":...}}`, disconnected, close) -> {"e":"connected"}; on the private
+                 socket a logged-in session (the frontend's cookie, gateway/routing.py) also gets that user's
+                 pushes
     ping:        {"e":"pong"} (free; `oid` echoed when sent)
-    auth:        (private socket) key known -> active -> 20 s window -> hex signature -> IP whitelist; one
-                 activity row per outcome; failure -> error reply, disconnected, close
+    auth:        (private socket) key known -> active -> 20 s window -> hex signature -> IP whitelist -> a
+                 place under the key's cap; one activity row per outcome; failure -> error reply,
+                 disconnected, close
     a request:   `oid` required; `data` an object. Actions of the REST registry run through
                  `gateway/pipeline.py` (the REST door's permission, rate limit pooled per key, parameters,
                  handler, activity row); the subscriptions are served here.
     close:       unknown `e` (error reply first), bad JSON, no `oid`, rate limit (error reply first), idle for
                  `GATEWAY_WS_IDLE_S`, key changed -> {"e":"disconnected"}, close 1000; a frame larger than
-                 `GATEWAY_WS_MAX_FRAME_BYTES` -> close 1009.
+                 `GATEWAY_WS_MAX_FRAME_BYTES` -> close 1009. The socket's places under the caps are given
+                 back before its close frame leaves, and on every other way it ends (`__call__`).
 
-Pushes arrive as channel-layer messages (gateway/push.py; market data through the process's relay):
-`push.frame` (written as is), `push.book` (ordered by
-`seq` per pair: an increment at or below the subscription's snapshot is dropped, one ahead of a missing one waits
-up to `GATEWAY_WS_GAP_WAIT_S` for it), `push.close`.
+Pushes arrive as channel-layer messages (gateway/push.py): `push.frame` (written as is) and `push.close` on the
+socket's own channel; market data from the process's relay (`relayed`): `push.frame`, and `push.book` ordered by
+`seq` per pair (an increment at or below the subscription's snapshot is dropped, one ahead of a missing one waits
+up to `GATEWAY_WS_GAP_WAIT_S` for it).
 """
 
 import asyncio
@@ -29,7 +33,10 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any, cast
 
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import HttpRequest
@@ -40,10 +47,10 @@ from common.client_ip import client_ip
 from common.errors import DomainError
 from conditions.models import Pair
 from conditions.selectors import pair_get
-from gateway import audit, envelope, permissions, pipeline, push, signing, throttling
+from gateway import audit, envelope, permissions, pipeline, push, signing, sockets, throttling
 from gateway.actions.market_data import book_levels, trade_row
 from gateway.authentication import note_use
-from gateway.errors import GatewayError, RateLimitedError
+from gateway.errors import GatewayError, RateLimitedError, TooManySocketsError
 from gateway.params import parse_body
 from gateway.registry import get_action
 from trading import events as trading_events
@@ -71,7 +78,10 @@ class _Close(Exception):
 
 @dataclass
 class _BookStream:
-    next_seq: int
+    next_seq: int = 0
+    ready: bool = (
+        False  # False while the snapshot is read: increments wait, the reply goes out first
+    )
     waiting: dict[int, str] = field(default_factory=dict)
     gap_timer: asyncio.TimerHandle | None = None
 
@@ -85,17 +95,49 @@ class GatewayConsumer(AsyncWebsocketConsumer):
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
-    async def connect(self) -> None:
-        push.attach(asyncio.get_running_loop())
-        self.ip = _scope_ip(self.scope)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ip: str | None = None
         self.key: AuthKey | None = None
+        self.slots: list[sockets.Slot] = []
         self.books: dict[str, _BookStream] = {}
         self.trade_ids: dict[str, str] = {}
         self.groups_held: set[str] = set()
         self.relayed_groups: set[str] = set()
         self.closing = False
+        self.idle_task: asyncio.Task[None] | None = None
         self.last_seen = time.monotonic()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Every way a socket ends comes through here: closed by either side, a handler's error, the server
+            # shutting down. Nothing it holds may outlive it (a place under a cap kept by a dead socket would
+            # lock its client out).
+            await self._leave()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # channels' own dispatch first closes stale database connections: a hop to the one database thread for
+        # every frame and every push, queued behind other sockets' queries. Here every database call already
+        # goes through `database_sync_to_async`, which does that itself, and pushes touch no database.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def connect(self) -> None:
+        push.attach(asyncio.get_running_loop())
+        self.ip = _scope_ip(self.scope)
         await self.accept()
+        try:
+            await self._claim("ip", self.ip or "unknown", settings.GATEWAY_WS_MAX_SOCKETS_PER_IP)
+        except TooManySocketsError as exc:
+            # No request to answer yet: an error frame of its own (clients log an unknown `e`; the official
+            # one would treat a `connected` as success), then the close every refusal ends with.
+            await self._send({"e": "error", "data": {"error": exc.message}})
+            await self._close()
+            return
         await self.send(text_data=CONNECTED)
         user = self.scope.get("user")
         if self.private and user is not None and user.is_authenticated:
@@ -104,18 +146,39 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             await self._join(push.user_group(user.pk))
         self.idle_task = asyncio.get_running_loop().create_task(self._idle_watch())
 
-    async def disconnect(self, code: int) -> None:
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        # channels' version also hops to the database thread (see `dispatch`); the groups are ours to leave.
+        await self._leave()
+        raise StopConsumer
+
+    async def _leave(self) -> None:
+        """Give back what the socket holds: its places under the caps, its groups and relay subscriptions, its
+        timers. Safe to call twice."""
         self.closing = True
-        self.idle_task.cancel()
+        if self.idle_task is not None:
+            self.idle_task.cancel()
         for stream in self.books.values():
             if stream.gap_timer is not None:
                 stream.gap_timer.cancel()
-        for group in self.groups_held:
+        await self._release()
+        groups, self.groups_held = self.groups_held, set()
+        for group in groups:
             await self.channel_layer.group_discard(group, self.channel_name)
-        self.groups_held.clear()
-        for group in self.relayed_groups:
+        relayed, self.relayed_groups = self.relayed_groups, set()
+        for group in relayed:
             await push.relay().leave(group, self)
-        self.relayed_groups.clear()
+
+    async def _claim(self, scope: str, identity: str, limit: int) -> None:
+        slot = await sync_to_async(sockets.claim, thread_sensitive=False)(
+            scope=scope, identity=identity, limit=limit, now=time.time()
+        )
+        if slot is not None:
+            self.slots.append(slot)
+
+    async def _release(self) -> None:
+        slots, self.slots = self.slots, []
+        if slots:
+            await sync_to_async(sockets.release, thread_sensitive=False)(slots)
 
     async def _join(self, group: str) -> None:
         if group not in self.groups_held:
@@ -133,12 +196,15 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             self.relayed_groups.discard(group)
             await push.relay().leave(group, self)
 
-    async def _close(self) -> None:
+    async def _close(self, code: int = 1000) -> None:
         if self.closing:
             return
         self.closing = True
-        await self.send(text_data=DISCONNECTED)
-        await self.close(code=1000)
+        if code == 1000:
+            await self.send(text_data=DISCONNECTED)
+        # Before the close frame leaves: a client that reconnects as soon as it sees it finds its place free.
+        await self._release()
+        await self.close(code=code)
 
     async def _idle_watch(self) -> None:
         idle = settings.GATEWAY_WS_IDLE_S
@@ -156,8 +222,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             return
         raw = text_data.encode() if text_data is not None else bytes_data or b""
         if len(raw) > settings.GATEWAY_WS_MAX_FRAME_BYTES:
-            self.closing = True
-            await self.close(code=1009)
+            await self._close(code=1009)
             return
         try:
             await self._serve(raw, binary=text_data is None)
@@ -238,6 +303,19 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         if key is None or (self.key is not None and key.id != self.key.id):
             return False, "Invalid API key"
         refusal = _auth_refusal(key, stamp, signature, public_id, self.ip, now)
+        if refusal is None and self.key is None:  # a second `auth` keeps the socket's place
+            try:
+                slot = sockets.claim(
+                    scope="key",
+                    identity=str(key.id),
+                    limit=settings.GATEWAY_WS_MAX_SOCKETS_PER_KEY,
+                    now=now,
+                )
+            except TooManySocketsError as exc:
+                refusal = exc
+            else:
+                if slot is not None:
+                    self.slots.append(slot)
         if refusal is not None:
             _audit_auth(key, self.ip, moment, refusal.reason)
             return False, refusal.message
@@ -323,14 +401,19 @@ class GatewayConsumer(AsyncWebsocketConsumer):
             return
         symbol = pair.symbol
         if name == "order_book_subscribe":
+            previous = self.books.get(symbol)
+            if previous is not None and previous.gap_timer is not None:
+                previous.gap_timer.cancel()
+            # Followed before the snapshot is read, and kept until it is known: an increment committed
+            # after the read may reach the relay before the read returns.
+            stream = self.books[symbol] = _BookStream()
             await self._follow(push.book_group(symbol))
             snapshot = await database_sync_to_async(trading_events.book_snapshot)(
                 pair, now=datetime.now(UTC)
             )
-            stream = self.books.get(symbol)
-            if stream is not None and stream.gap_timer is not None:
-                stream.gap_timer.cancel()
-            self.books[symbol] = _BookStream(next_seq=snapshot.seq + 1)
+            stream.next_seq, stream.ready = snapshot.seq + 1, True
+            for seq in [seq for seq in stream.waiting if seq <= snapshot.seq]:
+                del stream.waiting[seq]  # in the snapshot already
             reply = {
                 "seqId": snapshot.seq,
                 "pair": symbol,
@@ -338,8 +421,11 @@ class GatewayConsumer(AsyncWebsocketConsumer):
                 "asks": book_levels(snapshot.asks, pair),
             }
             await self._ok(name, oid, reply)
+            await self._flush_book(stream)
         elif name == "order_book_unsubscribe":
-            self.books.pop(symbol, None)
+            dropped = self.books.pop(symbol, None)
+            if dropped is not None and dropped.gap_timer is not None:
+                dropped.gap_timer.cancel()
             await self._unfollow(push.book_group(symbol))
             await self._ok(name, oid, {"pair": symbol})
         elif name == "trade_subscribe":
@@ -399,29 +485,31 @@ class GatewayConsumer(AsyncWebsocketConsumer):
     async def push_close(self, message: dict[str, Any]) -> None:
         await self._close()
 
-    async def relayed(self, message: dict[str, Any]) -> None:
-        """A market-data frame from the process's relay."""
-        if message["type"] == "push.book":
-            await self.push_book(message)
-        else:
-            await self.push_frame(message)
-
-    async def push_book(self, message: dict[str, Any]) -> None:
+    async def relayed(self, message: dict[str, Any], out: dict[str, Any]) -> None:
+        """A market-data frame from the process's relay; `out` is its `websocket.send`, built once for every
+        socket (this runs once per socket per frame: the short way first)."""
+        if self.closing:
+            return
+        if message["type"] != "push.book":
+            await self.base_send(out)
+            return
         stream = self.books.get(message["pair"])
-        if stream is None or self.closing:
+        if stream is None:
             return
         seq = message["seq"]
-        if seq < stream.next_seq:
-            return  # already in the snapshot
-        stream.waiting[seq] = message["text"]
-        await self._flush_book(stream)
-        if stream.waiting and stream.gap_timer is None:
-            stream.gap_timer = asyncio.get_running_loop().call_later(
-                settings.GATEWAY_WS_GAP_WAIT_S,
-                lambda: asyncio.ensure_future(self._give_up_gap(stream)),
-            )
+        if seq == stream.next_seq and not stream.waiting:
+            stream.next_seq = seq + 1
+            await self.base_send(out)
+        elif not stream.ready:
+            stream.waiting[seq] = message["text"]  # sorted out once the snapshot is known
+        elif seq >= stream.next_seq:
+            stream.waiting[seq] = message["text"]
+            await self._flush_book(stream)
+        # below next_seq: already in the snapshot
 
     async def _flush_book(self, stream: _BookStream) -> None:
+        """Send the waiting increments that are next in line; what still waits is behind a missing one, which
+        gets `GATEWAY_WS_GAP_WAIT_S` to come."""
         while stream.next_seq in stream.waiting:
             text = stream.waiting.pop(stream.next_seq)
             stream.next_seq += 1
@@ -429,6 +517,11 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         if not stream.waiting and stream.gap_timer is not None:
             stream.gap_timer.cancel()
             stream.gap_timer = None
+        elif stream.waiting and stream.gap_timer is None:
+            stream.gap_timer = asyncio.get_running_loop().call_later(
+                settings.GATEWAY_WS_GAP_WAIT_S,
+                lambda: asyncio.ensure_future(self._give_up_gap(stream)),
+            )
 
     async def _give_up_gap(self, stream: _BookStream) -> None:
         """A missing increment never came (a dropped message): send what waits; the client sees the gap and

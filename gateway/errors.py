@@ -87,6 +87,13 @@ class RateLimitedError(GatewayError):
         super().__init__("API rate limit reached")
 
 
+class TooManySocketsError(GatewayError):
+    """A WebSocket past its client IP's or its API key's cap on open sockets (gateway/sockets.py)."""
+
+    status = 429
+    reason = "too_many_sockets"
+
+
 class ServerError(GatewayError):
     status = 500
     reason = "server_error"

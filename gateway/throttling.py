@@ -11,12 +11,11 @@ when it starts, never an error. Counting restarts from zero when Redis comes bac
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
-from common.cache import breaker, counter_cache, local_cache
+from common.cache import breaker, counter_cache, local_cache, redis_script
 from gateway.errors import RateLimitedError
 
 WINDOW_S = 60
@@ -49,22 +48,12 @@ return used
 """
 
 
-def _redis_incr(cache: RedisCache) -> Any:
-    """The script, registered once per cache backend (so once per process and thread)."""
-    script = getattr(cache, "_gateway_incr", None)
-    if script is None:
-        # Django's Redis backend keeps its client in `_cache`: the one way to register a script on it.
-        script = cache._cache.get_client(write=True).register_script(_INCR_SCRIPT)  # type: ignore[attr-defined]
-        cache._gateway_incr = script  # type: ignore[attr-defined]
-    return script
-
-
 def _incr(key: str, cost: int) -> int:
     cache = counter_cache()
     if isinstance(cache, RedisCache):
         full_key = cache.make_and_validate_key(key)
         try:
-            return int(_redis_incr(cache)(keys=[full_key], args=[cost, _TTL_S]))
+            return int(redis_script(cache, _INCR_SCRIPT)(keys=[full_key], args=[cost, _TTL_S]))
         except RedisError as exc:
             breaker.trip(exc)
             cache = local_cache()

@@ -4,7 +4,6 @@ REST (the ccxt `cex` client) or through the services, as the REST tests do."""
 
 import hashlib
 import hmac
-import io
 import json
 import time
 from decimal import Decimal
@@ -21,7 +20,7 @@ from activities.models import Activity, ActivityType, Outcome, Source
 from apikeys.services import api_key_deactivate
 from apikeys.tests.factories import issue_key
 from ledger.services import wallet_credit
-from tests.e2e.asgi_server import LiveAsgi, asgi_server
+from tests.e2e.asgi_server import LiveAsgi
 from trading.services import order_place
 from trading.tests.helpers import fund
 
@@ -29,15 +28,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PAIR = "BTC-USDT"
 WAIT = 10  # seconds a frame may take before the test gives up (a hang, not a timing assertion)
-
-
-@pytest.fixture
-def server() -> Any:
-    from demo import market
-
-    market.seed(io.StringIO())
-    with asgi_server() as live:
-        yield live
 
 
 def _trader(email: str) -> tuple[Any, str, str]:
@@ -103,6 +93,21 @@ def _auth_frame(key: str, secret: str, timestamp: Any = None) -> dict[str, Any]:
     return (
         json.loads(raw) if False else raw
     )  # sent verbatim: the timestamp token is what was signed
+
+
+def _place_bid(user: Any, **extra: Any) -> None:
+    """A resting bid, 0.01 BTC at 1000 on the `bot` account, through the service (not a door)."""
+    order_place(
+        user=user,
+        account="bot",
+        pair=PAIR,
+        side="BUY",
+        order_type="Limit",
+        amount=Decimal("0.01"),
+        price=Decimal("1000"),
+        actor=Actor.system(),
+        **extra,
+    )
 
 
 def _private(live: LiveAsgi, key: str, secret: str) -> Socket:
@@ -277,6 +282,35 @@ def test_book_increments_from_the_snapshot_end_at_get_order_book(server):
     )
     assert len(increments) >= 4  # four changes of the book: rest, rest, partial fill, cancel
     assert all(frame["ok"] == "ok" and frame["data"]["pair"] == PAIR for frame in increments)
+
+
+def test_an_increment_committed_while_the_snapshot_is_read_follows_the_snapshot(
+    server, monkeypatch
+):
+    from trading import events
+
+    user, _, _ = _trader("maker@example.com")
+    # Already subscribed: it sees when the relay hands the change out.
+    watcher = _open(server, "ws-public")
+    watcher.call("order_book_subscribe", {"pair": PAIR})
+    read_snapshot = events.book_snapshot
+
+    def snapshot_then_a_change(pair: Any, *, now: Any) -> Any:
+        taken = read_snapshot(pair, now=now)
+        # A change commits after the snapshot was read and is pushed before the reply is sent.
+        _place_bid(user)
+        assert watcher.recv()["data"]["seqId"] == taken.seq + 1
+        return taken
+
+    monkeypatch.setattr(events, "book_snapshot", snapshot_then_a_change)
+    sock = _open(server, "ws-public")
+    snapshot = sock.call("order_book_subscribe", {"pair": PAIR})["data"]
+
+    assert sock.pushes == []  # nothing before the snapshot
+    increment = sock.recv()
+    assert increment["e"] == "order_book_increment"
+    assert increment["data"]["seqId"] == snapshot["seqId"] + 1
+    assert increment["data"]["bids"] == [["1000.0", "0.01000000"]]
 
 
 def test_trade_subscribe_sends_history_then_each_trade(server):
@@ -485,17 +519,7 @@ def test_the_frontends_session_gets_its_users_pushes_on_the_private_socket(serve
     assert sock.recv() == {"e": "connected"}
     anonymous = _open(server, "ws")
 
-    order_place(
-        user=user,
-        account="bot",
-        pair=PAIR,
-        side="BUY",
-        order_type="Limit",
-        amount=Decimal("0.01"),
-        price=Decimal("1000"),
-        client_order_id="web-1",
-        actor=Actor.system(),
-    )
+    _place_bid(user, client_order_id="web-1")
     sock.wait_pushes(2)
     assert [(f["e"], f["data"].get("clientOrderId")) for f in sock.pushes] == [
         ("account_update", None),
