@@ -58,9 +58,10 @@ seed: $(VENV)/.installed
 bench-core: $(VENV)/.installed
 	$(PY) bench/trading_core.py
 
-## bench-ws: 500 sockets on one book while the market maker trades (bounded: BENCH_WS_SECONDS, default 20)
+## bench-ws: 500 sockets on one book while the market maker trades (bounded: BENCH_WS_SECONDS, default 20;
+## BENCH_WS_ARGS, e.g. "--client websockets")
 bench-ws: $(VENV)/.installed
-	$(PY) -m bench.ws
+	$(PY) -m bench.ws $(BENCH_WS_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm
