@@ -115,7 +115,8 @@ class Reply:
     `order_ids`: the order placed, cancelled or expired (several for cancel all / expiry); `trade_ids`: the
     trades a placement made; `replayed`: a placement answered with the earlier order of its clientOrderId;
     `count`: orders expired or stops triggered. `error` is a domain error as (class path, message, details),
-    raised again at the door; `unavailable`: the command could not run (the door answers 503)."""
+    raised again at the door; `unavailable`: the command could not run (the door answers 503); `failed`: it
+    met a bug and was rolled back (the door answers 500; the matcher's log has the traceback)."""
 
     command_id: str
     order_ids: tuple[int, ...] = ()
@@ -124,6 +125,7 @@ class Reply:
     count: int = 0
     error: tuple[str, str, dict[str, Any]] | None = None
     unavailable: bool = False
+    failed: bool = False
 
     @classmethod
     def refused(cls, command_id: str, exc: DomainError) -> "Reply":

@@ -107,6 +107,11 @@ class Runner:
                     logger.warning("matcher: %s failed: %s", current.kind, exc)
                     continue
                 raise _RunAlone from exc
+            except Exception:
+                # A bug, not the command's fault: rolled back and stored as failed, so that a redelivery cannot
+                # crash the matcher again and again (a poison command would stop the pair for good).
+                logger.exception("matcher: %s %s failed", current.kind, current.id)
+                answer, more = Reply(current.id, failed=True), False
             if reply is None:
                 reply = answer
             row = _row(current, answer, seqs)

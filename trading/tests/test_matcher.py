@@ -174,3 +174,25 @@ def test_pruning_keeps_each_pairs_last_command(alice: Any) -> None:
     assert list(MatcherCommand.objects.values_list("seq", flat=True)) == [3]
     Runner().run([_order(alice, "BUY", "0.1", "40000")])
     assert sorted(MatcherCommand.objects.values_list("seq", flat=True)) == [3, 4]
+
+
+def test_a_command_that_meets_a_bug_fails_alone_and_never_runs_again(
+    alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trading import persistence
+
+    poison = CancelOrder(
+        symbol="BTC-USD", at=timezone.now(), actor=Actor.system(), user_id=alice.pk, order_id=1
+    )
+    good = _order(alice, "BUY", "0.1", "40000")
+
+    def broken(command: Any) -> Reply:
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(persistence, "cancel", broken)
+    replies = Runner().run([poison, good])
+    assert replies[0] == Reply(poison.id, failed=True)
+    assert Order.objects.get(pk=replies[1].order_ids[0]).status == OrderStatus.NEW
+    monkeypatch.undo()
+    # Redelivered after the fix: answered from the log, not run again.
+    assert Runner().run([poison]) == [Reply(poison.id, failed=True)]
