@@ -25,6 +25,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from common import events
 from common.errors import DomainError
 from conditions.errors import PairNotFoundError
 from trading import persistence
@@ -93,7 +94,7 @@ class Runner:
         while follow:
             current = follow.pop(0)
             try:
-                with transaction.atomic():
+                with transaction.atomic(), events.scoped(current.symbol):
                     answer, more = _execute(current)
             except DomainError as exc:
                 answer, more = Reply.refused(current.id, exc), False
