@@ -6,6 +6,7 @@
 2. Commands already stored in `MatcherCommand` (a redelivery after a crash, or a command its door abandoned) are
    answered from there and not run again.
 3. The pairs of the batch are locked once, in id order, and each pair's last sequence number read under that lock.
+   Each touched book's feed (the WebSocket increments) is diffed and published once per batch, at its end.
 4. Each command runs in a savepoint (`trading.persistence`, the one writer). A domain error rolls back that
    command only and becomes its reply; a clientOrderId taken meanwhile is answered with the earlier order. A
    command that traded while stop orders wait is followed, in the same batch, by `TriggerStops`.
@@ -58,7 +59,7 @@ class Runner:
         replies: dict[str, Reply] = {}
         alone: list[Command] = []
         try:
-            with transaction.atomic(durable=True):
+            with transaction.atomic(durable=True), persistence.book_feed_per_batch() as feed:
                 self._bound_lock_waits()
                 stored = _stored([command.id for command in commands])
                 todo = [command for command in commands if command.id not in stored]
@@ -70,6 +71,7 @@ class Runner:
                         replies[command.id] = self._run_one(command, rows, seqs)
                     except _RunAlone:
                         alone.append(command)
+                feed()
                 MatcherCommand.objects.bulk_create(rows)
         except DatabaseError:
             logger.warning(
@@ -125,7 +127,7 @@ class Runner:
 
     def _run_alone(self, command: Command) -> Reply:
         try:
-            with transaction.atomic(durable=True):
+            with transaction.atomic(durable=True), persistence.book_feed_per_batch() as feed:
                 self._bound_lock_waits()
                 stored = _stored([command.id])
                 if command.id in stored:
@@ -133,6 +135,7 @@ class Runner:
                 seqs = self._lock_pairs([command])
                 rows: list[MatcherCommand] = []
                 reply = self._run_one(command, rows, seqs)
+                feed()
                 MatcherCommand.objects.bulk_create(rows)
                 return reply
         except (DatabaseError, _RunAlone):
