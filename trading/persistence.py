@@ -75,6 +75,7 @@ from trading.matcher.commands import (
     PlaceOrder,
     Reply,
     TriggerStops,
+    command_seq,
 )
 from trading.models import (
     OPEN,
@@ -283,6 +284,7 @@ def _rule_problem(order: Order, pair: Pair, now: datetime) -> tuple[int, str] | 
 def _insert(order: Order) -> None:
     # On a duplicate clientOrderId PostgreSQL makes this INSERT wait for the other order's transaction, then
     # fail: the runner rolls the command's savepoint back and answers with that order.
+    order.seq = command_seq()
     try:
         order.save(force_insert=True)
     except IntegrityError as exc:
@@ -301,6 +303,7 @@ def _reject(order: Order, *, symbol: str, code: int, reason: str, actor: Actor) 
     order.is_resting = False
     order.hold_currency_id = None
     order.hold_initial = order.hold_remaining = Decimal(0)
+    order.seq = command_seq()
     order.save(force_insert=True)
     record(
         user=order.user,

@@ -38,6 +38,7 @@ from trading.matcher.commands import (
     PlaceOrder,
     Reply,
     TriggerStops,
+    numbered,
     reply_from_data,
     to_data,
 )
@@ -95,8 +96,13 @@ class Runner:
         reply: Reply | None = None
         while follow:
             current = follow.pop(0)
+            pair = seqs.get(current.symbol)
             try:
-                with transaction.atomic(), events.scoped(current.symbol):
+                with (
+                    transaction.atomic(),
+                    events.scoped(current.symbol),
+                    numbered(None if pair is None else pair[1] + 1),
+                ):
                     answer, more = _execute(current)
             except DomainError as exc:
                 answer, more = Reply.refused(current.id, exc), False
