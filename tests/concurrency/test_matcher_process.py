@@ -4,7 +4,8 @@ against the test database, the doors in this process with `TRADING_MATCHER=redis
 - orders placed through the broker match and answer as the embedded matcher does;
 - a pair whose matcher is down is refused with 503 within the bounded wait, and other pairs keep trading;
 - `kill -9` of the matcher mid-storm loses nothing that was answered and runs nothing twice;
-- two processes on disjoint pairs keep each pair's sequence gap-free.
+- two processes on disjoint pairs keep each pair's sequence gap-free;
+- a matcher busy with a batch longer than its alive key's expiry still shows itself alive.
 """
 
 import os
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,10 @@ from fees.schedule import publish_new_version
 from fees.tests.factories import FeeScheduleFactory
 from tests.concurrency.invariants import check_trading_invariants
 from trading.errors import OrderFinalError, OrderNotFoundError, TradingUnavailableError
-from trading.matcher.process import shard_of
+from trading.matcher.commands import Command, ExpireDue, Reply, encode
+from trading.matcher.process import MatcherProcess, shard_of
+from trading.matcher.runner import Runner
+from trading.matcher.transport import ALIVE_TTL_S, alive_key, stream_key
 from trading.models import OPEN_STATUSES, MatcherCommand, Order, OrderStatus, Side
 from trading.services import order_cancel, order_place
 from trading.tests.helpers import fund
@@ -42,6 +47,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _forget_trading_keys(client: redis.Redis) -> None:
+    stale = list(client.scan_iter("trading:*"))
+    if stale:
+        client.delete(*stale)
+
+
 @pytest.fixture
 def broker(settings: Any) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """Start matcher processes on the test database; the doors here send to them through Redis."""
@@ -49,9 +60,7 @@ def broker(settings: Any) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     if not url:
         pytest.skip("needs REDIS_URL")
     client = redis.Redis.from_url(url)
-    stale = list(client.scan_iter("trading:*"))
-    if stale:
-        client.delete(*stale)
+    _forget_trading_keys(client)
     settings.TRADING_MATCHER, settings.TRADING_MATCHER_URL = "redis", url
     settings.TRADING_MATCHER_WAIT_S = 3.0
     db = connection.settings_dict
@@ -88,9 +97,7 @@ def broker(settings: Any) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-    stale = list(client.scan_iter("trading:*"))
-    if stale:
-        client.delete(*stale)
+    _forget_trading_keys(client)
 
 
 @pytest.fixture
@@ -306,3 +313,46 @@ def test_two_matchers_on_disjoint_shards_keep_each_sequence_gap_free(
         assert seqs == list(range(1, len(seqs) + 1))
         assert seqs
     check_trading_invariants()
+
+
+class _HeldRunner(Runner):
+    """Holds its batch until released: a batch that lasts as long as the test wants (a slow database, a lock
+    wait, a loaded machine)."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def run(self, commands: Any) -> list[Reply]:
+        self.entered.set()
+        self.release.wait(timeout=30)
+        return [Reply(command.id) for command in commands]
+
+
+def test_a_matcher_busy_with_a_long_batch_still_shows_itself_alive(settings: Any) -> None:
+    """The doors refuse a pair at once when its alive key is missing: that must mean the matcher is down, not
+    that its batch outlasted the key's expiry (the doors' own wait bounds a slow batch)."""
+    url = settings.REDIS_URL
+    if not url:
+        pytest.skip("needs REDIS_URL")
+    client = redis.Redis.from_url(url)
+    _forget_trading_keys(client)
+    runner = _HeldRunner()
+    matcher = MatcherProcess(symbols=["BTC-USD"], consumer="held", url=url, runner=runner)
+    serving = threading.Thread(target=matcher.run)
+    serving.start()
+    try:
+        command: Command = ExpireDue(symbol="BTC-USD", at=datetime.now(UTC))
+        client.xadd(stream_key("BTC-USD"), {"c": encode(command)})
+        assert runner.entered.wait(timeout=30)
+        time.sleep(ALIVE_TTL_S + 1.5)  # longer than the key lives without renewal
+        assert client.exists(alive_key("BTC-USD"))
+    finally:
+        runner.release.set()
+        matcher.stop()
+        serving.join(timeout=30)
+    assert not serving.is_alive()
+    # Stopped: the key goes at once, and nothing sets it again.
+    time.sleep(1.5)
+    assert not client.exists(alive_key("BTC-USD"))
+    _forget_trading_keys(client)
