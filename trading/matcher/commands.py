@@ -11,6 +11,9 @@ import dataclasses
 import json
 import types
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +27,24 @@ from common.errors import DomainError
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+_seq: ContextVar[int | None] = ContextVar("command_seq", default=None)
+
+
+@contextmanager
+def numbered(seq: int | None) -> Iterator[None]:
+    """The command run inside has number `seq` in its pair's sequence (the writer stamps what it creates)."""
+    token = _seq.set(seq)
+    try:
+        yield
+    finally:
+        _seq.reset(token)
+
+
+def command_seq() -> int | None:
+    """The pair's sequence number of the command being run (None outside the matcher)."""
+    return _seq.get()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +136,8 @@ class Reply:
     `order_ids`: the order placed, cancelled or expired (several for cancel all / expiry); `trade_ids`: the
     trades a placement made; `replayed`: a placement answered with the earlier order of its clientOrderId;
     `count`: orders expired or stops triggered. `error` is a domain error as (class path, message, details),
-    raised again at the door; `unavailable`: the command could not run (the door answers 503)."""
+    raised again at the door; `unavailable`: the command could not run (the door answers 503); `failed`: it
+    met a bug and was rolled back (the door answers 500; the matcher's log has the traceback)."""
 
     command_id: str
     order_ids: tuple[int, ...] = ()
@@ -124,6 +146,7 @@ class Reply:
     count: int = 0
     error: tuple[str, str, dict[str, Any]] | None = None
     unavailable: bool = False
+    failed: bool = False
 
     @classmethod
     def refused(cls, command_id: str, exc: DomainError) -> "Reply":

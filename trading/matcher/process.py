@@ -11,7 +11,8 @@ that key at once, and bound a slow batch with their own wait. The loop:
 2. mark each taken (`SET trading:fate:<id> taken NX`); one its door abandoned first is dropped unrun;
 3. add its timed commands when due (`ExpireDue`, `TriggerStops` per pair, every `TRADING_EXPIRY_INTERVAL_S`);
 4. run them as one batch (`Runner.run`: one transaction, commands already committed answered from the database);
-5. after the commit: push each reply to its door, then acknowledge the stream entries.
+5. after the commit: publish the batch's events to each pair's event stream (`stream.py`), push each reply to
+   its door, then acknowledge the stream entries.
 A `kill -9` between 4 and 5 leaves the entries unacknowledged: the restarted process reads them again, finds them
 committed, and answers them from the database (nothing runs twice). One between 1 and 4 runs them then.
 
@@ -33,9 +34,11 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from common.events import subscribe
 from conditions.models import Pair
 from trading.matcher.commands import Command, ExpireDue, TriggerStops, decode_command, encode
 from trading.matcher.runner import Runner
+from trading.matcher.stream import EventStream
 from trading.matcher.transport import (
     ALIVE_TTL_S,
     BATCH_MAX,
@@ -79,6 +82,7 @@ class MatcherProcess:
         self.consumer = consumer
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=5.0)
         self.runner = runner or Runner()
+        self.stream = EventStream(self.redis)
         self.stopping = threading.Event()
         self._next_timed = time.monotonic() + settings.TRADING_EXPIRY_INTERVAL_S
         self.batches = 0
@@ -171,6 +175,7 @@ class MatcherProcess:
         commands += self._timed()
         if commands:
             replies = self.runner.run(commands)
+            self.stream.publish()
             with self.redis.pipeline(transaction=False) as pipe:
                 for reply in replies:
                     pipe.lpush(reply_key(reply.command_id), encode(reply))
@@ -215,6 +220,7 @@ class MatcherProcess:
 def serve(*, symbols: Sequence[str], consumer: str, url: str) -> MatcherProcess:
     """Run a matcher process in the foreground until SIGTERM or SIGINT."""
     process = MatcherProcess(symbols=symbols, consumer=consumer, url=url)
+    subscribe(process.stream.collect)
     signal.signal(signal.SIGTERM, process.stop)
     signal.signal(signal.SIGINT, process.stop)
     process.run()

@@ -215,5 +215,9 @@ def submit(command: Command) -> Reply:
     reply = transport().submit(command, wait=settings.TRADING_MATCHER_WAIT_S)
     if reply.unavailable:
         raise TradingUnavailableError.for_pair(command.symbol)
+    if reply.failed:
+        raise RuntimeError(
+            f"the matcher failed on {command.kind} {command.id}; its log has the traceback"
+        )
     reply.raise_error()
     return reply

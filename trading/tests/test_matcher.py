@@ -24,7 +24,7 @@ from trading.matcher.commands import (
 )
 from trading.matcher.runner import Runner, matcher_commands_prune
 from trading.matcher.transport import EmbeddedTransport
-from trading.models import MatcherCommand, Order, OrderStatus
+from trading.models import MatcherCommand, Order, OrderStatus, Trade
 from trading.tests.helpers import SUB, balance, place
 
 
@@ -73,6 +73,10 @@ def test_a_batch_commits_every_command_and_a_bad_one_sinks_nothing_else(
     # The refused command is numbered too: it is in the pair's sequence, and answered again if redelivered.
     rows = list(MatcherCommand.objects.order_by("seq").values_list("id", "seq"))
     assert rows == [(sell.id, 1), (stray.id, 2), (buy.id, 3)]
+    # Orders and trades carry the number of the command that made them.
+    assert Order.objects.get(pk=replies[0].order_ids[0]).seq == 1
+    assert taker.seq == 3
+    assert list(Trade.objects.values_list("seq", flat=True)) == [3]
 
 
 def test_a_redelivered_command_runs_once_and_gets_the_same_reply(alice: Any) -> None:
@@ -174,3 +178,25 @@ def test_pruning_keeps_each_pairs_last_command(alice: Any) -> None:
     assert list(MatcherCommand.objects.values_list("seq", flat=True)) == [3]
     Runner().run([_order(alice, "BUY", "0.1", "40000")])
     assert sorted(MatcherCommand.objects.values_list("seq", flat=True)) == [3, 4]
+
+
+def test_a_command_that_meets_a_bug_fails_alone_and_never_runs_again(
+    alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trading import persistence
+
+    poison = CancelOrder(
+        symbol="BTC-USD", at=timezone.now(), actor=Actor.system(), user_id=alice.pk, order_id=1
+    )
+    good = _order(alice, "BUY", "0.1", "40000")
+
+    def broken(command: Any) -> Reply:
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(persistence, "cancel", broken)
+    replies = Runner().run([poison, good])
+    assert replies[0] == Reply(poison.id, failed=True)
+    assert Order.objects.get(pk=replies[1].order_ids[0]).status == OrderStatus.NEW
+    monkeypatch.undo()
+    # Redelivered after the fix: answered from the log, not run again.
+    assert Runner().run([poison]) == [Reply(poison.id, failed=True)]
