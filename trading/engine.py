@@ -1,4 +1,5 @@
-"""The matching core: plan a match, settle its fills through the ledger, keep the market data.
+"""The database-backed matching helpers of `trading.persistence` (the one writer): plan a match, settle its
+fills through the ledger, keep the market data. Writes no activity rows (the writer records them all).
 
 Everything here runs inside a transaction that already holds the pair's lock (`select_for_update` on the Pair
 row), so the book it reads cannot change under it: the plan made from the book is exactly what executes. The
@@ -23,15 +24,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
 
-from activities.actor import Actor
-from activities.models import ActivityType
-from activities.services import record
 from common.models import concrete_field
-from common.money import DECIMAL_PLACES, plain_amount, quantize_down, quantize_up
+from common.money import DECIMAL_PLACES, quantize_down, quantize_up
 from conditions.models import Pair
 from fees.services import volume_record_fills
 from ledger.settlement import Balance, BalanceKey, Fee, hold_release, trade_settle
@@ -66,11 +63,6 @@ def fee_for(value: Decimal, rate: Decimal, places: int) -> Decimal:
 
 def opposite(side: str) -> str:
     return Side.SELL if side == Side.BUY else Side.BUY
-
-
-def user_ref(user_id: int):  # type: ignore[no-untyped-def]
-    """A user instance good enough for a foreign key, without a query."""
-    return get_user_model()(pk=user_id)
 
 
 # --- planning ---------------------------------------------------------------------------------------
@@ -257,16 +249,13 @@ def remove_from_book(
     *,
     balances: Mapping[BalanceKey, Balance],
     order: Order,
-    symbol: str,
     status: str,
     now: datetime,
     reason: str,
-    actor: Actor,
-    by: str = "",
     cancel_request_id: str | None = None,
-) -> None:
-    """Cancel or expire an open order: release its hold, take it off the book, record it (with the staff
-    member `by` and the order's amounts when the admin cancels it), publish it (trading/events.py)."""
+) -> Decimal:
+    """Cancel or expire an open order: release its hold, take it off the book, publish it (trading/events.py).
+    Returns what was released."""
     if cancel_request_id is not None:
         events.order_changed(order, events.PENDING_CANCEL, cancel_request_id=cancel_request_id)
     released = order.hold_remaining
@@ -275,44 +264,7 @@ def remove_from_book(
     order.is_resting = False
     _save(order, now, "status", "is_resting", "hold_remaining")
     events.order_changed(order, events.CANCELED, reason=reason, cancel_request_id=cancel_request_id)
-    record(
-        user=user_ref(order.user_id),
-        action=ActivityType.ORDER_EXPIRED
-        if status == OrderStatus.EXPIRED
-        else ActivityType.ORDER_CANCELLED,
-        actor=actor,
-        details=order_details(order, symbol, reason=reason, **_staff_details(order, by, released)),
-        at=now,
-    )
-
-
-def _staff_details(order: Order, by: str, released: Decimal) -> dict[str, object]:
-    if not by:
-        return {}
-    amounts = {
-        "amount": order.amount,
-        "price": order.price,
-        "executed_amount": order.executed_amount,
-        "released": released,
-        "released_currency": order.hold_currency_id,
-    }
-    return {
-        "by": by,
-        **{k: plain_amount(v) if isinstance(v, Decimal) else v for k, v in amounts.items()},
-    }
-
-
-def order_details(order: Order, symbol: str, **extra: object) -> dict[str, object]:
-    details: dict[str, object] = {
-        "order_id": order.pk,
-        "client_order_id": order.client_order_id,
-        "pair": symbol,
-        "side": order.side,
-        "type": order.order_type,
-        "status": order.status,
-    }
-    details.update(extra)
-    return {key: value for key, value in details.items() if value is not None}
+    return released
 
 
 def _charge(
@@ -355,7 +307,8 @@ def execute(
     now: datetime,
 ) -> Outcome:
     """Carry out `plan` for `taker` (already saved, its hold already placed): remove self-trade and expired
-    makers, settle each fill through the ledger, update both orders. Writes trades; records the removals."""
+    makers, settle each fill through the ledger, update both orders. Writes trades; the caller records the
+    removals (`Outcome.removed`) and the fills."""
     outcome = Outcome()
     fee_ccy = pair.fee_currency_id
     fee_in_quote = fee_ccy == pair.quote_id
@@ -367,15 +320,7 @@ def execute(
         if step.kind != "fill":
             status = OrderStatus.EXPIRED if step.kind == "expired" else OrderStatus.CANCELLED
             reason = "expired" if step.kind == "expired" else "self_trade_prevention"
-            remove_from_book(
-                balances=balances,
-                order=maker,
-                symbol=pair.symbol,
-                status=status,
-                now=now,
-                reason=reason,
-                actor=Actor.system(),
-            )
+            remove_from_book(balances=balances, order=maker, status=status, now=now, reason=reason)
             outcome.removed.append(maker)
             continue
         amount, value = step.amount, step.value
@@ -498,40 +443,6 @@ def record_volumes(outcome: Outcome, now: datetime) -> None:
     # transaction, so two pairs that share traders cannot deadlock on them), in one query once they exist.
     if outcome.volume_usd:
         volume_record_fills(volumes=outcome.volume_usd, at=now)
-
-
-def record_fills(
-    outcome: Outcome,
-    *,
-    now: datetime,
-    taker: Order,
-    symbol: str,
-    actor: Actor,
-) -> None:
-    """One `order.filled` row per order that got fills in this pass: the taker's by `actor`, the makers' by the
-    system (their owners did nothing just now)."""
-    per_order: dict[int, tuple[Decimal, Decimal, int]] = {}
-    for trade in outcome.trades:
-        for order_id in (trade.maker_order_id, trade.taker_order_id):
-            amount, value, count = per_order.get(order_id, (ZERO, ZERO, 0))
-            per_order[order_id] = (amount + trade.amount, value + trade.quote_amount, count + 1)
-    for order_id, (amount, value, count) in per_order.items():
-        order = outcome.filled[order_id]
-        is_taker = order is taker
-        record(
-            user=user_ref(order.user_id),
-            action=ActivityType.ORDER_FILLED,
-            actor=actor if is_taker else Actor.system(),
-            details=order_details(
-                order,
-                symbol,
-                filled=format(amount, "f"),
-                value=format(value, "f"),
-                trades=count,
-                role="taker" if is_taker else "maker",
-            ),
-            at=now,
-        )
 
 
 # --- market data ------------------------------------------------------------------------------------
