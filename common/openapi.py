@@ -5,7 +5,9 @@ does:
   * 400 always (bad JSON, bad parameters, a refused action);
   * 403 when the operation needs a login, or changes state (CSRF);
   * 404 when the path names an object, or the operation changes state (it may name an account or a pair);
-  * 409 and 429 when the operation changes state (conflicts; failed-attempt limits on codes and logins).
+  * 409 and 429 when the operation changes state (conflicts; failed-attempt limits on codes and logins);
+  * 503 when it changes trading state (`trading_unavailable`: the pair's matcher did not take the command in
+    time; nothing was done, retry later).
 Each status's `error.code` is an enum derived from the error table the exception handler answers with
 (config/frontend_errors.py: `DomainError` class -> status) and from DRF's exceptions (`common.api.DRF_CODES`), so a
 new error class shows up in the schema as soon as it is in the table.
@@ -28,6 +30,7 @@ ERROR_DESCRIPTIONS = {
     404: "The object named in the path or the body does not exist (or is not yours).",
     409: "The request conflicts with the current state.",
     429: "Too many failed attempts; wait `Retry-After` seconds (also in `details.retry_after`).",
+    503: "The pair's matcher did not take the command in time (`trading_unavailable`); nothing was done.",
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Session authentication sends no WWW-Authenticate challenge, so DRF answers these with 403, not 401
@@ -37,7 +40,7 @@ _SESSION_AUTH_STATUS = {exceptions.NotAuthenticated: 403, exceptions.Authenticat
 
 @cache
 def error_codes() -> dict[int, tuple[str, ...]]:
-    """Every `error.code` the frontend API can answer, by HTTP status (4xx only): the domain errors of the table
+    """Every `error.code` the frontend API can answer, by HTTP status (4xx, and 503): the domain errors of the table
     the configured exception handler translates with (config/frontend_errors.py), and DRF's codes."""
     from common.api import DRF_CODES  # common.api imports this module's users; keep the cycle lazy
 
@@ -194,6 +197,8 @@ class AutoSchema(openapi.AutoSchema):
             statuses.append(404)
         if unsafe:
             statuses += [409, 429]
+        if unsafe and self.path.startswith("/api/v1/trading/"):
+            statuses.append(503)
         return statuses
 
     def _get_response_bodies(
@@ -202,7 +207,7 @@ class AutoSchema(openapi.AutoSchema):
         responses = {
             code: body
             for code, body in super()._get_response_bodies(direction).items()
-            if not code.startswith("4")
+            if not code.startswith("4") and code != "503"
         }
         codes = error_codes()
         for status in self.error_statuses():

@@ -19,17 +19,13 @@ def _beat_schedule(sender: Celery, **kwargs: Any) -> None:
     Built once the configuration is read, from Django's settings: those come from the environment AND `.env`,
     which the settings module loads (reading `os.environ` here, at import, missed `.env`).
     """
-    from django.conf import settings
 
     sender.conf.beat_schedule = {
         # Recompute every trader's cached 30-day volume and prune old volume buckets.
         "fees-volume-refresh": {"task": "fees.volume_refresh_task", "schedule": 600.0},
-        # Expire due GTD orders (the engine also skips them at match time) and trigger waiting stop orders.
-        "trading-orders-expire-due": {
-            "task": "trading.orders_expire_due_task",
-            "schedule": settings.TRADING_EXPIRY_INTERVAL_S,
-        },
-        "trading-stops-trigger": {"task": "trading.stops_trigger_task", "schedule": 30.0},
+        # Release clientOrderIds past their window and prune the matcher's command log. (GTD expiry and stop
+        # triggers are the matchers' own timed commands, every TRADING_EXPIRY_INTERVAL_S.)
+        "trading-housekeeping": {"task": "trading.housekeeping_task", "schedule": 60.0},
         # Forget the replay guard's request fingerprints once their timestamp window is over.
         "gateway-replay-prune": {"task": "gateway.replay_prune_task", "schedule": 60.0},
         # Retention of system-generated activity rows (ACTIVITIES_SYSTEM_RETENTION_DAYS).

@@ -89,6 +89,7 @@ FRONTEND_ERRORS: ErrorTable = {
     trading_errors.ClientOrderIdConflictError: 409,
     trading_errors.OrderFinalError: 409,
     trading_errors.OrderCancelNotAllowedError: 409,
+    trading_errors.TradingUnavailableError: 503,
 }
 
 exception_handler = exception_handler_for(FRONTEND_ERRORS)

@@ -528,8 +528,23 @@ TRADING_MAX_OPEN_ORDERS = env.int("TRADING_MAX_OPEN_ORDERS", default=20)
 TRADING_CLIENT_ORDER_ID_TTL_S = env.int("TRADING_CLIENT_ORDER_ID_TTL_S", default=24 * 3600)
 # do_my_new_order's `timestamp` (client time) must be this close to server time, or the order is rejected.
 TRADING_CLIENT_TIMESTAMP_WINDOW_S = env.int("TRADING_CLIENT_TIMESTAMP_WINDOW_S", default=30)
-# How often the beat task expires due GTD orders and triggers pending stop orders.
+# How often each pair's matcher expires due GTD orders and triggers pending stop orders (commands in the pair's
+# own sequence; the embedded matcher's ticker runs them under `make run`).
 TRADING_EXPIRY_INTERVAL_S = env.float("TRADING_EXPIRY_INTERVAL_S", default=5.0)
+# Where each pair's one writer runs: "embedded" (in the web process: `make run`, tests) or "redis" (the
+# `manage.py matcher` processes, commands and replies through Redis Streams at TRADING_MATCHER_URL).
+TRADING_MATCHER = env.str("TRADING_MATCHER", default="embedded")
+if TRADING_MATCHER not in ("embedded", "redis"):
+    raise ImproperlyConfigured('TRADING_MATCHER must be "embedded" or "redis".')
+TRADING_MATCHER_URL = env.str("TRADING_MATCHER_URL", default=REDIS_URL)
+if TRADING_MATCHER == "redis" and not TRADING_MATCHER_URL:
+    raise ImproperlyConfigured("TRADING_MATCHER=redis needs TRADING_MATCHER_URL (or REDIS_URL).")
+# How long a door waits for its pair's matcher before answering 503 "Trading is temporarily unavailable".
+TRADING_MATCHER_WAIT_S = env.float("TRADING_MATCHER_WAIT_S", default=5.0)
+# The bound on every lock wait inside a matcher batch (PostgreSQL lock_timeout), in milliseconds.
+TRADING_LOCK_TIMEOUT_MS = env.int("TRADING_LOCK_TIMEOUT_MS", default=2000)
+# How long the matcher keeps each command's id and reply (its redelivery dedup window), in seconds.
+TRADING_COMMAND_RETENTION_S = env.int("TRADING_COMMAND_RETENTION_S", default=7 * 24 * 3600)
 
 # Order book levels per side in the WebSocket book feed (trading/events.py); 0 = the whole book, as
 # get_order_book answers.

@@ -124,6 +124,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, Text]] = {
     trading_errors.ClientOrderIdConflictError: (422, None),
     trading_errors.OrderFinalError: (422, None),
     trading_errors.OrderCancelNotAllowedError: (422, None),
+    # the pair's matcher did not take the command within the bounded wait; nothing was done
+    trading_errors.TradingUnavailableError: (503, None),
 }
 
 

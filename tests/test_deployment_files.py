@@ -24,6 +24,13 @@ def test_compose_runs_web_worker_beat_postgres_and_redis_wired_by_env():
     services = compose()["services"]
 
     assert set(services) >= {"proxy", "migrate", "web", "worker", "beat", "postgres", "redis"}
+    # The matching tier: pairs split across matcher processes, fed through Redis Streams.
+    shards = sorted(services[name]["command"] for name in services if name.startswith("matcher-"))
+    assert shards == [
+        "python manage.py matcher --shard 0/2",
+        "python manage.py matcher --shard 1/2",
+    ]
+    assert services["web"]["environment"]["TRADING_MATCHER"] == "redis"
     assert "gunicorn" in services["web"]["command"]
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
@@ -200,14 +207,16 @@ def test_sentry_starts_only_when_a_dsn_is_set():
     assert _settings_probe(SENTRY_ACTIVE, {"SENTRY_DSN": "http://public@127.0.0.1:9/1"}) == "True"
 
 
-def test_beat_takes_the_expiry_interval_from_django_settings_where_env_files_land(tmp_path):
+def test_the_matchers_expiry_interval_comes_from_django_settings_where_env_files_land(tmp_path):
     # A settings module that sets the value itself, as `.env` does through the settings: os.environ has none.
     (tmp_path / "probe_settings.py").write_text(
         "from config.settings import *  # noqa\nTRADING_EXPIRY_INTERVAL_S = 7.5\n"
     )
+    # The interval a matcher process schedules its timed commands with (trading/matcher/process.py).
     code = (
-        "from config.celery import app; "
-        "print(app.conf.beat_schedule['trading-orders-expire-due']['schedule'])"
+        "import django; django.setup(); import time; from trading.matcher.process import MatcherProcess; "
+        "p = MatcherProcess(symbols=[], consumer='probe', url='redis://127.0.0.1:1/0'); "
+        "print(round(p._next_timed - time.monotonic(), 1))"
     )
 
     shown = _settings_probe(code, {"DJANGO_SETTINGS_MODULE": "probe_settings"}, str(tmp_path))

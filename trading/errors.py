@@ -33,3 +33,15 @@ class OrderCancelNotAllowedError(DomainError):
 
     code = "order_cancel_not_allowed"
     default_message = "Trading on this pair is halted; orders cannot be cancelled now"
+
+
+class TradingUnavailableError(DomainError):
+    """The pair's matcher did not answer within the bounded wait (down, restarting, or unreachable): the
+    command was not run. Other pairs keep trading."""
+
+    code = "trading_unavailable"
+    default_message = "Trading is temporarily unavailable"
+
+    @classmethod
+    def for_pair(cls, symbol: str) -> "TradingUnavailableError":
+        return cls(f"Trading is temporarily unavailable for {symbol}", details={"pair": symbol})

@@ -304,3 +304,30 @@ class BookFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pair_id}: seq {self.seq}"
+
+
+class MatcherCommand(models.Model):
+    """A command a pair's matcher has run (or a door has given up on), stored in the batch's transaction with
+    the reply it got: a redelivered command is answered from here and never runs twice.
+
+    `seq` numbers a pair's commands in the order its one writer ran them (+1 each, gap-free, in commit order);
+    it is null for a command the door abandoned before the matcher reached it (`abandoned`), which then never
+    runs. Rows older than `TRADING_COMMAND_RETENTION_S` are pruned, except each pair's last.
+    """
+
+    id = models.CharField(max_length=32, primary_key=True)
+    pair = models.ForeignKey("conditions.Pair", on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=16)
+    reply = models.JSONField()
+    abandoned = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pair", "seq"], name="trading_matchercommand_pair_seq"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="trading_matchercommand_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} (seq {self.seq})"

@@ -8,17 +8,22 @@ gunicorn (HTTP) and uvicorn (the `ws` service) instead.
 """
 
 import asyncio
+import logging
 import random
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from common import tls
 
 # `websockets` (not `websockets-sansio`): bench/ws.py measured half the server CPU per pushed frame with it.
+logger = logging.getLogger(__name__)
+
 SERVER_OPTIONS: dict[str, Any] = {"lifespan": "off", "ws": "websockets"}
 
 
@@ -63,6 +68,12 @@ class Command(BaseCommand):
                 f"WSS    wss://{host}:{options['tls_port']}/api/spot/ws-public and /api/spot/ws",
                 f"CA     {files.ca.resolve()}  (e.g. NODE_EXTRA_CA_CERTS={files.ca})",
             ]
+        if settings.TRADING_MATCHER == "embedded":
+            self._ticker(settings.TRADING_EXPIRY_INTERVAL_S)
+            lines.append(
+                "matcher embedded: GTD expiry and stop triggers every "
+                f"{settings.TRADING_EXPIRY_INTERVAL_S:g} s in a thread"
+            )
         if options["market_maker"]:
             self._market_maker(options["market_maker"])
             lines.append("demo market maker running in a thread")
@@ -71,6 +82,24 @@ class Command(BaseCommand):
 
     async def _serve(self, servers: list[uvicorn.Server]) -> None:
         await asyncio.gather(*(server.serve() for server in servers))
+
+    def _ticker(self, interval: float) -> None:
+        """The embedded matcher's timed commands (a `manage.py matcher` process issues its own)."""
+        from django.db import close_old_connections
+
+        from trading.services import orders_expire_due, stops_trigger_all
+
+        def run() -> None:
+            while True:
+                time.sleep(interval)
+                close_old_connections()
+                try:
+                    orders_expire_due()
+                    stops_trigger_all()
+                except Exception:  # noqa: BLE001 - keep ticking; the next round retries
+                    logger.exception("matcher ticker: a round failed")
+
+        threading.Thread(target=run, name="matcher-ticker", daemon=True).start()
 
     def _market_maker(self, interval: float) -> None:
         from demo import market_maker

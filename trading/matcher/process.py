@@ -1,0 +1,209 @@
+"""A matcher process (`manage.py matcher --shard 0/2`, or `--pairs BTC-USD,ETH-USD`): the one writer of its
+pairs, fed through Redis Streams.
+
+Each pair has a stream `trading:cmd:<SYMBOL>` and one consumer group (`matchers`); this process reads its pairs'
+streams as the group's consumer `shard-<k>` (a stable name: after a restart it first reads again what it had
+read and not acknowledged, then new commands). The loop:
+1. show itself alive for its pairs (`trading:alive:<SYMBOL>`, a few seconds' expiry, renewed every second);
+2. read up to `BATCH_MAX` commands from all its streams (blocking briefly when idle);
+3. mark each taken (`SET trading:fate:<id> taken NX`); one its door abandoned first is dropped unrun;
+4. add its timed commands when due (`ExpireDue`, `TriggerStops` per pair, every `TRADING_EXPIRY_INTERVAL_S`);
+5. run them as one batch (`Runner.run`: one transaction, commands already committed answered from the database);
+6. after the commit: push each reply to its door, then acknowledge the stream entries.
+A `kill -9` between 5 and 6 leaves the entries unacknowledged: the restarted process reads them again, finds them
+committed, and answers them from the database (nothing runs twice). One between 2 and 5 runs them then.
+
+Pairs are split across processes by a stable hash of the symbol (`shard_of`), so `--shard k/n` needs no shared
+state; `--pairs` names them instead.
+"""
+
+import logging
+import signal
+import threading
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from conditions.models import Pair
+from trading.matcher.commands import Command, ExpireDue, TriggerStops, decode_command, encode
+from trading.matcher.runner import Runner
+from trading.matcher.transport import (
+    ALIVE_TTL_S,
+    BATCH_MAX,
+    FATE_TTL_S,
+    GROUP,
+    REPLY_TTL_S,
+    TAKEN,
+    alive_key,
+    fate_key,
+    reply_key,
+    stream_key,
+)
+
+logger = logging.getLogger(__name__)
+
+BLOCK_MS = 50
+
+
+def shard_of(symbol: str, shards: int) -> int:
+    """The shard that owns `symbol` when pairs are split across `shards` processes (stable across runs)."""
+    return zlib.crc32(symbol.encode()) % shards
+
+
+def pairs_for(*, shard: int, shards: int, names: Sequence[str] = ()) -> list[str]:
+    """The symbols one process owns: `names` when given, else the pairs of its shard."""
+    symbols = list(Pair.objects.order_by("symbol").values_list("symbol", flat=True))
+    if names:
+        unknown = sorted(set(names) - set(symbols))
+        if unknown:
+            raise ValueError(f"unknown pairs: {', '.join(unknown)}")
+        return sorted(names)
+    return [symbol for symbol in symbols if shard_of(symbol, shards) == shard]
+
+
+class MatcherProcess:
+    def __init__(
+        self, *, symbols: Sequence[str], consumer: str, url: str, runner: Runner | None = None
+    ) -> None:
+        self.symbols = list(symbols)
+        self.consumer = consumer
+        self.redis = redis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=5.0)
+        self.runner = runner or Runner()
+        self.stopping = threading.Event()
+        self._next_alive = 0.0
+        self._next_timed = time.monotonic() + settings.TRADING_EXPIRY_INTERVAL_S
+        self.batches = 0
+        self.commands = 0
+
+    def stop(self, *_: Any) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        """Serve until `stop()` (SIGTERM/SIGINT when run by the command): what was read is finished first."""
+        self._groups()
+        recovering = True
+        while not self.stopping.is_set():
+            try:
+                self._alive()
+                entries = self._read(pending=recovering)
+                if recovering and not entries:
+                    recovering = (
+                        False  # everything read before a restart is answered: new commands now
+                    )
+                    continue
+                close_old_connections()
+                self._batch(entries)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                # Redis away: nothing is lost (unacknowledged entries are read again, committed ones
+                # answered from the database); the doors answer 503 meanwhile.
+                logger.warning("matcher %s: Redis unreachable (%s); retrying", self.consumer, exc)
+                self.stopping.wait(0.5)
+                recovering = True
+            except redis.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                logger.warning(
+                    "matcher %s: the streams were reset; recreating the group", self.consumer
+                )
+                self._groups()
+                recovering = True
+        self.redis.delete(*[alive_key(symbol) for symbol in self.symbols])
+
+    # --- the steps -----------------------------------------------------------------------------------
+
+    def _groups(self) -> None:
+        for symbol in self.symbols:
+            try:
+                self.redis.xgroup_create(stream_key(symbol), GROUP, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    def _alive(self) -> None:
+        now = time.monotonic()
+        if now < self._next_alive:
+            return
+        with self.redis.pipeline(transaction=False) as pipe:
+            for symbol in self.symbols:
+                pipe.set(alive_key(symbol), self.consumer, ex=ALIVE_TTL_S)
+            pipe.execute()
+        self._next_alive = now + 1.0
+
+    def _read(self, *, pending: bool) -> list[tuple[str, bytes, Command]]:
+        """(stream, entry id, command) in stream order per pair; `pending`: what this consumer read before."""
+        start = "0" if pending else ">"
+        found: Any = self.redis.xreadgroup(
+            GROUP,
+            self.consumer,
+            {stream_key(symbol): start for symbol in self.symbols},
+            count=BATCH_MAX,
+            block=None if pending else BLOCK_MS,
+        )
+        entries = []
+        for stream, items in found or []:
+            for entry_id, fields in items:
+                if not fields:  # deleted from the stream after it was read
+                    continue
+                entries.append((stream.decode(), entry_id, decode_command(fields[b"c"])))
+        return entries
+
+    def _batch(self, entries: list[tuple[str, bytes, Command]]) -> None:
+        commands = self._taken([command for _, _, command in entries])
+        commands += self._timed()
+        if commands:
+            replies = self.runner.run(commands)
+            with self.redis.pipeline(transaction=False) as pipe:
+                for reply in replies:
+                    pipe.lpush(reply_key(reply.command_id), encode(reply))
+                    pipe.expire(reply_key(reply.command_id), REPLY_TTL_S)
+                pipe.execute()
+            self.batches += 1
+            self.commands += len(commands)
+        if entries:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for stream, entry_id, _ in entries:
+                    pipe.xack(stream, GROUP, entry_id)
+                pipe.execute()
+
+    def _taken(self, commands: list[Command]) -> list[Command]:
+        """The commands this process may run: those no door abandoned first. Stamped with this clock, so time
+        priority on the book follows the pair's sequence."""
+        if not commands:
+            return []
+        with self.redis.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.set(fate_key(command.id), TAKEN, nx=True, ex=FATE_TTL_S, get=True)
+            fates = pipe.execute()
+        now = timezone.now()
+        return [
+            replace(command, at=now)
+            for command, fate in zip(commands, fates, strict=True)
+            if fate in (None, TAKEN)
+        ]
+
+    def _timed(self) -> list[Command]:
+        now = time.monotonic()
+        if now < self._next_timed:
+            return []
+        self._next_timed = now + settings.TRADING_EXPIRY_INTERVAL_S
+        at = timezone.now()
+        timed: list[Command] = []
+        for symbol in self.symbols:
+            timed += [ExpireDue(symbol=symbol, at=at), TriggerStops(symbol=symbol, at=at)]
+        return timed
+
+
+def serve(*, symbols: Sequence[str], consumer: str, url: str) -> MatcherProcess:
+    """Run a matcher process in the foreground until SIGTERM or SIGINT."""
+    process = MatcherProcess(symbols=symbols, consumer=consumer, url=url)
+    signal.signal(signal.SIGTERM, process.stop)
+    signal.signal(signal.SIGINT, process.stop)
+    process.run()
+    return process
