@@ -12,7 +12,9 @@ sink is logged and skipped so that it can never undo or delay the committed chan
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +24,9 @@ logger = logging.getLogger(__name__)
 Sink = Callable[[Any], None]
 
 _sinks: list[Sink] = []
+# What the events emitted now belong to (the trading matcher names the pair whose command runs): captured at
+# `emit`, visible to the sinks at delivery through `scope()`.
+_scope: ContextVar[str | None] = ContextVar("events_scope", default=None)
 
 
 def subscribe(sink: Sink) -> None:
@@ -42,4 +47,28 @@ def deliver(event: Any) -> None:
 def emit(event: Any) -> None:
     """Deliver `event` to the sinks after the current transaction commits (at once outside one)."""
     if _sinks:
-        transaction.on_commit(lambda: deliver(event))
+        owner = _scope.get()
+        transaction.on_commit(lambda: _deliver_in(owner, event))
+
+
+def _deliver_in(owner: str | None, event: Any) -> None:
+    token = _scope.set(owner)
+    try:
+        deliver(event)
+    finally:
+        _scope.reset(token)
+
+
+@contextmanager
+def scoped(owner: str) -> Iterator[None]:
+    """Events emitted inside belong to `owner` (a sink reads it with `scope()` when they are delivered)."""
+    token = _scope.set(owner)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def scope() -> str | None:
+    """Whom the event being delivered belongs to (see `scoped`), or None."""
+    return _scope.get()

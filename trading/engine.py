@@ -40,6 +40,7 @@ from conditions.models import Pair
 from fees.services import volume_record_fills
 from ledger.settlement import Balance, BalanceKey, Fee, hold_release, trade_settle
 from trading import events
+from trading.matcher.commands import command_seq
 from trading.models import (
     Candle,
     Order,
@@ -487,6 +488,8 @@ def execute(
             usd = value * usd_rate
             outcome.volume_usd[maker.user_id] += usd
             outcome.volume_usd[taker.user_id] += usd
+    for trade in outcome.trades:
+        trade.seq = command_seq()
     Trade.objects.bulk_create(outcome.trades)
     # The plan walked the makers' side best first (price, then time) without skipping any: when every maker
     # but the last left the book and the last one still rests (partly filled), nothing better than it is left,

@@ -111,6 +111,8 @@ class Order(models.Model):
     reject_reason = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # The number, in the pair's command sequence (`MatcherCommand.seq`), of the command that placed the order.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         permissions = [("cancel_order", "Can cancel a user's open orders")]
@@ -196,6 +198,8 @@ class Trade(models.Model):
         "conditions.Currency", on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField()
+    # The number, in the pair's command sequence (`MatcherCommand.seq`), of the command that made the trade.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

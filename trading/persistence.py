@@ -33,6 +33,9 @@ Decisions:
 """
 
 import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -44,6 +47,7 @@ from django.db.models import Q
 from activities.actor import Actor
 from activities.models import ActivityType, Outcome
 from activities.services import record
+from common.events import scoped
 from common.models import quoted_column
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
 from conditions.models import Currency, Pair, PairStatus
@@ -71,6 +75,7 @@ from trading.matcher.commands import (
     PlaceOrder,
     Reply,
     TriggerStops,
+    command_seq,
 )
 from trading.models import (
     OPEN,
@@ -92,6 +97,41 @@ INSUFFICIENT_FUNDS = "Insufficient funds"
 TOO_MANY_ORDERS = "Too many active orders"
 MARKET_TRIGGER = "Market Trigger orders are not allowed"
 MAX_STOP_CASCADE = 100
+
+
+# The books touched by the batch being run: their feed is diffed and published once per batch (see
+# `book_feed_per_batch`), not once per command.
+_touched: ContextVar[dict[int, tuple[Pair, datetime]] | None] = ContextVar(
+    "book_touched", default=None
+)
+
+
+@contextmanager
+def book_feed_per_batch() -> Iterator[Callable[[], None]]:
+    """Inside: commands note the books they touch. The yielded `flush` publishes each touched book's change once
+    (`events.book_changed`: one `seq` per book per batch); call it inside the batch's transaction, under the
+    pairs' locks. Outside such a block every command publishes its own change."""
+    touched: dict[int, tuple[Pair, datetime]] = {}
+    token = _touched.set(touched)
+
+    def flush() -> None:
+        for pair, now in touched.values():
+            with scoped(pair.symbol):
+                events.book_changed(pair, now=now)
+        touched.clear()
+
+    try:
+        yield flush
+    finally:
+        _touched.reset(token)
+
+
+def _book_touched(pair: Pair, now: datetime) -> None:
+    touched = _touched.get()
+    if touched is None:
+        events.book_changed(pair, now=now)
+    else:
+        touched[pair.pk] = (pair, now)
 
 
 class DuplicateClientOrderId(Exception):
@@ -244,6 +284,7 @@ def _rule_problem(order: Order, pair: Pair, now: datetime) -> tuple[int, str] | 
 def _insert(order: Order) -> None:
     # On a duplicate clientOrderId PostgreSQL makes this INSERT wait for the other order's transaction, then
     # fail: the runner rolls the command's savepoint back and answers with that order.
+    order.seq = command_seq()
     try:
         order.save(force_insert=True)
     except IntegrityError as exc:
@@ -262,6 +303,7 @@ def _reject(order: Order, *, symbol: str, code: int, reason: str, actor: Actor) 
     order.is_resting = False
     order.hold_currency_id = None
     order.hold_initial = order.hold_remaining = Decimal(0)
+    order.seq = command_seq()
     order.save(force_insert=True)
     record(
         user=order.user,
@@ -526,7 +568,7 @@ def _run(
     if cancelled_reason:
         _record_cancelled(order, pair.symbol, actor, reason=cancelled_reason, now=now)
     events.trades_done(outcome.trades, pair)
-    events.book_changed(pair, now=now)
+    _book_touched(pair, now)
     return outcome
 
 
@@ -652,7 +694,7 @@ def _remove(
             cancel_request_id=cancel_request_id,
         )
     engine.market_update(pair=pair, state=state, now=now, outcome=outcome)
-    events.book_changed(pair, now=now)
+    _book_touched(pair, now)
 
 
 def cancel(cmd: CancelOrder) -> Reply:

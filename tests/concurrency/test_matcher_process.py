@@ -7,6 +7,7 @@ against the test database, the doors in this process with `TRADING_MATCHER=redis
 - two processes on disjoint pairs keep each pair's sequence gap-free.
 """
 
+import json
 import os
 import random
 import signal
@@ -152,6 +153,18 @@ def test_orders_through_the_broker_match_and_answer_after_commit(
     assert seqs == list(range(1, len(seqs) + 1))
     assert len(seqs) >= 4
     check_trading_invariants()
+    # The pair's event stream in the broker: numbered +1 from 1, in commit order, every kind of change.
+    entries = redis.Redis.from_url(settings.TRADING_MATCHER_URL).xrange("trading:events:BTC-USD")
+    assert [int(fields[b"seq"]) for _, fields in entries] == list(range(1, len(entries) + 1))
+    kinds = [fields[b"type"].decode() for _, fields in entries]
+    assert {"order", "trade", "book", "balance"} <= set(kinds)
+    executions = [
+        json.loads(fields[b"data"])["execution_type"]
+        for _, fields in entries
+        if fields[b"type"] == b"order"
+        and json.loads(fields[b"data"])["order_id"] == resting.order.pk
+    ]
+    assert executions == ["New", "Trade", "Canceled"]
 
 
 def test_a_pair_without_its_matcher_is_refused_in_bounded_time_and_others_trade(

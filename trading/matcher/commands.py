@@ -11,6 +11,9 @@ import dataclasses
 import json
 import types
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +27,24 @@ from common.errors import DomainError
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+_seq: ContextVar[int | None] = ContextVar("command_seq", default=None)
+
+
+@contextmanager
+def numbered(seq: int | None) -> Iterator[None]:
+    """The command run inside has number `seq` in its pair's sequence (the writer stamps what it creates)."""
+    token = _seq.set(seq)
+    try:
+        yield
+    finally:
+        _seq.reset(token)
+
+
+def command_seq() -> int | None:
+    """The pair's sequence number of the command being run (None outside the matcher)."""
+    return _seq.get()
 
 
 @dataclass(frozen=True, slots=True)

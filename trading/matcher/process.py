@@ -9,7 +9,8 @@ read and not acknowledged, then new commands). The loop:
 3. mark each taken (`SET trading:fate:<id> taken NX`); one its door abandoned first is dropped unrun;
 4. add its timed commands when due (`ExpireDue`, `TriggerStops` per pair, every `TRADING_EXPIRY_INTERVAL_S`);
 5. run them as one batch (`Runner.run`: one transaction, commands already committed answered from the database);
-6. after the commit: push each reply to its door, then acknowledge the stream entries.
+6. after the commit: publish the batch's events to each pair's event stream (`stream.py`), push each reply to
+   its door, then acknowledge the stream entries.
 A `kill -9` between 5 and 6 leaves the entries unacknowledged: the restarted process reads them again, finds them
 committed, and answers them from the database (nothing runs twice). One between 2 and 5 runs them then.
 
@@ -31,9 +32,11 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from common.events import subscribe
 from conditions.models import Pair
 from trading.matcher.commands import Command, ExpireDue, TriggerStops, decode_command, encode
 from trading.matcher.runner import Runner
+from trading.matcher.stream import EventStream
 from trading.matcher.transport import (
     ALIVE_TTL_S,
     BATCH_MAX,
@@ -76,6 +79,7 @@ class MatcherProcess:
         self.consumer = consumer
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=5.0)
         self.runner = runner or Runner()
+        self.stream = EventStream(self.redis)
         self.stopping = threading.Event()
         self._next_alive = 0.0
         self._next_timed = time.monotonic() + settings.TRADING_EXPIRY_INTERVAL_S
@@ -159,6 +163,7 @@ class MatcherProcess:
         commands += self._timed()
         if commands:
             replies = self.runner.run(commands)
+            self.stream.publish()
             with self.redis.pipeline(transaction=False) as pipe:
                 for reply in replies:
                     pipe.lpush(reply_key(reply.command_id), encode(reply))
@@ -203,6 +208,7 @@ class MatcherProcess:
 def serve(*, symbols: Sequence[str], consumer: str, url: str) -> MatcherProcess:
     """Run a matcher process in the foreground until SIGTERM or SIGINT."""
     process = MatcherProcess(symbols=symbols, consumer=consumer, url=url)
+    subscribe(process.stream.collect)
     signal.signal(signal.SIGTERM, process.stop)
     signal.signal(signal.SIGINT, process.stop)
     process.run()

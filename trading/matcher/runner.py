@@ -6,6 +6,7 @@
 2. Commands already stored in `MatcherCommand` (a redelivery after a crash, or a command its door abandoned) are
    answered from there and not run again.
 3. The pairs of the batch are locked once, in id order, and each pair's last sequence number read under that lock.
+   Each touched book's feed (the WebSocket increments) is diffed and published once per batch, at its end.
 4. Each command runs in a savepoint (`trading.persistence`, the one writer). A domain error rolls back that
    command only and becomes its reply; a clientOrderId taken meanwhile is answered with the earlier order. A
    command that traded while stop orders wait is followed, in the same batch, by `TriggerStops`.
@@ -25,6 +26,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from common import events
 from common.errors import DomainError
 from conditions.errors import PairNotFoundError
 from trading import persistence
@@ -36,6 +38,7 @@ from trading.matcher.commands import (
     PlaceOrder,
     Reply,
     TriggerStops,
+    numbered,
     reply_from_data,
     to_data,
 )
@@ -57,7 +60,7 @@ class Runner:
         replies: dict[str, Reply] = {}
         alone: list[Command] = []
         try:
-            with transaction.atomic(durable=True):
+            with transaction.atomic(durable=True), persistence.book_feed_per_batch() as feed:
                 self._bound_lock_waits()
                 stored = _stored([command.id for command in commands])
                 todo = [command for command in commands if command.id not in stored]
@@ -69,6 +72,7 @@ class Runner:
                         replies[command.id] = self._run_one(command, rows, seqs)
                     except _RunAlone:
                         alone.append(command)
+                feed()
                 MatcherCommand.objects.bulk_create(rows)
         except DatabaseError:
             logger.warning(
@@ -92,8 +96,13 @@ class Runner:
         reply: Reply | None = None
         while follow:
             current = follow.pop(0)
+            pair = seqs.get(current.symbol)
             try:
-                with transaction.atomic():
+                with (
+                    transaction.atomic(),
+                    events.scoped(current.symbol),
+                    numbered(None if pair is None else pair[1] + 1),
+                ):
                     answer, more = _execute(current)
             except DomainError as exc:
                 answer, more = Reply.refused(current.id, exc), False
@@ -124,7 +133,7 @@ class Runner:
 
     def _run_alone(self, command: Command) -> Reply:
         try:
-            with transaction.atomic(durable=True):
+            with transaction.atomic(durable=True), persistence.book_feed_per_batch() as feed:
                 self._bound_lock_waits()
                 stored = _stored([command.id])
                 if command.id in stored:
@@ -132,6 +141,7 @@ class Runner:
                 seqs = self._lock_pairs([command])
                 rows: list[MatcherCommand] = []
                 reply = self._run_one(command, rows, seqs)
+                feed()
                 MatcherCommand.objects.bulk_create(rows)
                 return reply
         except (DatabaseError, _RunAlone):

@@ -24,7 +24,7 @@ from trading.matcher.commands import (
 )
 from trading.matcher.runner import Runner, matcher_commands_prune
 from trading.matcher.transport import EmbeddedTransport
-from trading.models import MatcherCommand, Order, OrderStatus
+from trading.models import MatcherCommand, Order, OrderStatus, Trade
 from trading.tests.helpers import SUB, balance, place
 
 
@@ -73,6 +73,10 @@ def test_a_batch_commits_every_command_and_a_bad_one_sinks_nothing_else(
     # The refused command is numbered too: it is in the pair's sequence, and answered again if redelivered.
     rows = list(MatcherCommand.objects.order_by("seq").values_list("id", "seq"))
     assert rows == [(sell.id, 1), (stray.id, 2), (buy.id, 3)]
+    # Orders and trades carry the number of the command that made them.
+    assert Order.objects.get(pk=replies[0].order_ids[0]).seq == 1
+    assert taker.seq == 3
+    assert list(Trade.objects.values_list("seq", flat=True)) == [3]
 
 
 def test_a_redelivered_command_runs_once_and_gets_the_same_reply(alice: Any) -> None:

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('conditions', '0002_exact_amounts_on_sqlite'),
-        ('trading', '0005_matcher_command'),
+        ('trading', '0006_order_and_trade_seq'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
