@@ -6,9 +6,13 @@ row), so the book it reads cannot change under it: the plan made from the book i
 caller then locks every balance the plan touches in one `lock_balances` call (one global order, no deadlock) and
 hands the locked balances to `execute`.
 
-Money rules (all Decimal):
-- A fill's quote amount is `amount * price`, cut to 12 decimals (exact for every sane pair: lot and tick
-  decimals add up to far less).
+Money rules (all Decimal; the pure core, `trading/core/rules.py`, applies the same ones and says why they keep
+balances exact and buyers within their holds):
+- A fill's quote amount is `amount * price` cut (ROUND_DOWN) to the quote currency's precision, so no amount
+  below a currency's precision enters a balance: the buyer pays and the seller receives that same value (the cut,
+  under one unit of the quote's last decimal per fill, is the seller's). A fill worth less than one unit (a dust
+  remainder) moves its base for a quote amount of 0 instead of stopping the match.
+- A buy reserves `amount * price` rounded UP to the quote currency's precision (`hold_for`, `reserve_after`).
 - A fee is `value * rate / 100` rounded up (toward the exchange) to the fee currency's precision, and never more
   than the value it is charged on. `value` is the fill's amount in the fee currency.
 - The side that pays out the fee currency (the buyer when fees are in quote, the seller when in base) reserved the
@@ -28,7 +32,7 @@ from django.db import connection
 from django.db.models import Q
 
 from common.models import concrete_field
-from common.money import DECIMAL_PLACES, quantize_down, quantize_up
+from common.money import quantize_down, quantize_up
 from conditions.models import Pair
 from fees.services import volume_record_fills
 from ledger.settlement import Balance, BalanceKey, Fee, hold_release, trade_settle
@@ -50,8 +54,9 @@ HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
 
-def quote_value(amount: Decimal, price: Decimal) -> Decimal:
-    return quantize_down(amount * price, DECIMAL_PLACES)
+def quote_value(amount: Decimal, price: Decimal, places: int) -> Decimal:
+    """A fill's quote amount: `amount * price` cut to the quote currency's `places`."""
+    return quantize_down(amount * price, places)
 
 
 def fee_for(value: Decimal, rate: Decimal, places: int) -> Decimal:
@@ -119,7 +124,8 @@ def plan_match(*, taker: Order, pair: Pair, now: datetime, state: PairState | No
     """What the taker would do against the book now: which resting orders it fills, and by how much.
 
     Limit orders stop at their price; market orders sweep. A base amount fills up to `taker.remaining`; a market
-    buy by quote amount spends up to `taker.quote_amount` (whole lots only). Resting orders of the taker's own
+    buy by quote amount spends up to `taker.quote_amount` (whole lots only, while what is left buys something
+    worth one unit of the quote). Resting orders of the taker's own
     user are planned for removal (self-trade prevention: the resting order is cancelled, the taker goes on), and
     expired GTD orders for expiry. `state` (the pair's current top of book) lets an order that cannot cross
     skip the book scan.
@@ -153,8 +159,10 @@ def plan_match(*, taker: Order, pair: Pair, now: datetime, state: PairState | No
             amount = min(maker.remaining, left)
         if amount <= 0:
             return plan
-        value = quote_value(amount, price)
-        if value <= 0:
+        value = quote_value(amount, price, pair.quote.precision)
+        if value <= 0 and by_quote and amount < maker.remaining:
+            # What is left of the budget buys nothing worth one unit of the quote: done. (A resting order's
+            # dust remainder fills for 0 instead: module docstring.)
             return plan
         plan.steps.append(Step(maker, "fill", amount, value))
         plan.filled += amount
@@ -174,9 +182,9 @@ def hold_for(
 ) -> tuple[str, Decimal]:
     """The currency and amount an order puts on hold: what it can spend, fee included.
 
-    Buy: quote (limit: amount x price; market: the planned cost, or the quote amount) plus, with fees in quote,
-    the fee at the higher of its rates (a limit order may end up maker or taker). Sell: the base amount plus, with
-    fees in base, the fee on it.
+    Buy: quote (limit: amount x price rounded up to the quote's precision; market: the planned cost, or the quote
+    amount) plus, with fees in quote, the fee at the higher of its rates (a limit order may end up maker or
+    taker). Sell: the base amount plus, with fees in base, the fee on it.
     """
     fee_in_quote = pair.fee_currency_id == pair.quote_id
     is_market = order.order_type == OrderType.MARKET
@@ -188,7 +196,7 @@ def hold_for(
         else:
             assert order.price is not None
             assert order.amount is not None
-            spend = quantize_up(order.amount * order.price, DECIMAL_PLACES)
+            spend = quantize_up(order.amount * order.price, pair.quote.precision)
         fee = fee_for(spend, rate, fee_places) if fee_in_quote else ZERO
         return pair.quote_id, spend + fee
     assert order.amount is not None
@@ -196,14 +204,14 @@ def hold_for(
     return pair.base_id, order.amount + fee
 
 
-def reserve_after(order: Order, *, plan_cost_left: Decimal) -> Decimal:
+def reserve_after(order: Order, *, plan_cost_left: Decimal, quote_places: int) -> Decimal:
     """What the order must keep on hold for what it has not filled yet (its hold currency, fee excluded)."""
     if order.side == Side.SELL:
         return order.remaining
     if order.order_type == OrderType.MARKET:
         return plan_cost_left
     assert order.price is not None
-    return quantize_up(order.remaining * order.price, DECIMAL_PLACES)
+    return quantize_up(order.remaining * order.price, quote_places)
 
 
 # --- execution --------------------------------------------------------------------------------------
@@ -349,7 +357,9 @@ def execute(
                 fee_currency=fee_ccy,
                 pays_out_fee_currency=pays_out,
                 paid_from_hold=ZERO,
-                reserve=reserve_after(order, plan_cost_left=cost_left),
+                reserve=reserve_after(
+                    order, plan_cost_left=cost_left, quote_places=pair.quote.precision
+                ),
             )
             charged = sum((leg.amount for leg in legs), ZERO)
             order.fee_amount += charged
