@@ -66,6 +66,15 @@ from ledger.settlement import (
     order_account,
 )
 from trading import engine, events
+from trading.core.engine import (
+    INSUFFICIENT_FUNDS,
+    MARKET_TRIGGER,
+    REJECT_AMOUNTS,
+    REJECT_FUNDS,
+    REJECT_RULE,
+    REJECT_TOO_MANY,
+    TOO_MANY_ORDERS,
+)
 from trading.errors import (
     ClientOrderIdConflictError,
     OrderCancelNotAllowedError,
@@ -93,13 +102,7 @@ from trading.models import (
     Trade,
 )
 
-REJECT_RULE = 400
-REJECT_FUNDS = 403
-REJECT_AMOUNTS = 405
-REJECT_TOO_MANY = 437
-INSUFFICIENT_FUNDS = "Insufficient funds"
-TOO_MANY_ORDERS = "Too many active orders"
-MARKET_TRIGGER = "Market Trigger orders are not allowed"
+# The reject codes and texts (protocol §4.6, imported above) are the pure core's: one set for both engines.
 MAX_STOP_CASCADE = 100
 
 
