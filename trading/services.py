@@ -191,7 +191,9 @@ def _door(
 
 def _orders(ids: tuple[int, ...]) -> list[Order]:
     """The orders a reply names, as committed, in the reply's order."""
-    found = Order.objects.select_related("pair", "account", "user").in_bulk(list(ids))
+    found = Order.objects.select_related(
+        "pair__base", "pair__quote", "pair__fee_currency", "account", "user"
+    ).in_bulk(list(ids))
     return [found[order_id] for order_id in ids]
 
 
