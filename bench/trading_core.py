@@ -45,6 +45,7 @@ SPEC = PairSpec(
     symbol="BTC-USD",
     base="BTC",
     quote="USD",
+    quote_places=2,
     fee_currency="USD",
     fee_places=2,
     lot_size=Decimal("0.0001"),
