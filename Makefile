@@ -8,7 +8,7 @@ export DJANGO_SETTINGS_MODULE := config.settings
 # `make run ENV_FILE=.env` reads one on purpose.
 export ENV_FILE ?=
 
-.PHONY: run test lint format migrate seed bench bench-core bench-ws clean screenshots
+.PHONY: run test lint format migrate seed bench bench-core bench-trading bench-ws clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.11 not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -57,6 +57,12 @@ seed: $(VENV)/.installed
 ## bench-core: the pure matching core in one process (no database): commands/s, p50/p99 per command
 bench-core: $(VENV)/.installed
 	$(PY) bench/trading_core.py
+
+## bench-trading: every trading figure of issue 10 in one run, about 2.5 minutes on PostgreSQL + Redis
+## (BENCH_DATABASE_URL, BENCH_REDIS_URL): the pure core; one matcher process with no HTTP; gunicorn + a matcher
+## over HTTP (read vs crossing order); two matchers on disjoint pairs. Longer: BENCH_TRADING_ARGS="--seconds 60"
+bench-trading: $(VENV)/.installed
+	$(PY) bench/trading.py $(BENCH_TRADING_ARGS)
 
 ## bench-ws: 500 sockets on one book while the market maker trades (bounded: BENCH_WS_SECONDS, default 20;
 ## BENCH_WS_ARGS, e.g. "--client websockets")

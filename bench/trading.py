@@ -1,27 +1,48 @@
-"""Benchmark: signed `do_my_new_order` end to end (resting and crossing orders) next to a signed read, and the
-matching core's own orders per second without HTTP.
+"""Benchmark of the trading runtime, every figure of issue 10 in one run (`make bench-trading`).
 
-    .venv/bin/python bench/trading.py [--rounds 3] [--seconds 5] [--clients 8] [--port 18300]
-                                      [--core-orders 2000]
+    .venv/bin/python bench/trading.py [--parts core,matcher,http,shards]
+        [--core-commands 100000]                                   # part 1
+        [--seconds 15] [--warm 3] [--processes 4] [--threads 8]    # parts 2 and 4
+        [--rounds 3] [--round-seconds 5] [--clients 8] [--port 18320]  # part 3
 
-Starts gunicorn (2 sync workers) on PostgreSQL + Redis (`BENCH_DATABASE_URL`, default
-postgres://postgres@127.0.0.1:5432/exch_bench_trading, created if missing; `BENCH_REDIS_URL`, default
-redis://127.0.0.1:6379/9), DEBUG off and persistent database connections, as in production. Each client process
-has its own user, funded sub-account and API key. In interleaved rounds, with the same client processes:
+On PostgreSQL + Redis (`BENCH_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/exch_bench_trading,
+created if missing and emptied before each part; `BENCH_REDIS_URL`, default redis://127.0.0.1:6379/9, flushed
+before each part), DEBUG off and persistent database connections, as in production. The bench starts and
+stops every process it measures. Parts:
 
-  read      signed get_pairs_info {"pairs":["BTC-USD"]}: every gateway check, one read, the activity row;
-  resting   signed do_my_new_order, a limit buy on BTC-USD below the market (never crosses): pair lock,
-            fee lookup, balance lock and hold, the order row, top-of-book/candle upkeep, the activity row;
-  crossing  signed do_my_new_order, a limit buy on ETH-USD that fills against a resting sell of another user:
-            the above plus a trade, the ledger settlement with both fees, the 30-day volumes, the fill rows.
+  1. core     the pure core (trading/core) in this process: bench/trading_core.py's `measure`, its mix of 60 %
+              resting GTC limit orders, 30 % crossing IOC orders and 10 % cancels on one BTC-USD book.
+  2. matcher  one `manage.py matcher --pairs BTC-USD` process, PostgreSQL persistence, no HTTP: `--processes`
+              x `--threads` submitters put the same mix on the pair's Redis stream (StreamTransport, as the
+              doors do with TRADING_MATCHER=redis) and wait for each reply, released after the commit
+              (bench/trading_matcher.py). Commands/s in the `--seconds` after `--warm` (which builds the book),
+              submit->reply latency, commands per batch, the matcher's and the submitters' CPU per command, and
+              checks: no 503, every answered command stored once, no REJECTED order, the pair's sequence
+              gap-free.
+  3. http     gunicorn (2 sync workers) with TRADING_MATCHER=redis and one `manage.py matcher --shard 0/1`
+              process; `--clients` client processes, each with its own user, funded sub-account and API key, in
+              `--rounds` interleaved rounds of `--round-seconds` per mode:
+                read      signed get_pairs_info {"pairs":["BTC-USD"]}: every gateway check, one read, the
+                          activity row;
+                resting   signed do_my_new_order, a limit buy on BTC-USD below the market (never crosses);
+                crossing  signed do_my_new_order, a limit buy on ETH-USD that fills against a resting sell of
+                          another user (a trade, the settlement with both fees, the 30-day volumes).
+              Calls/s, p50/p99, the workers' and the matcher's CPU per call; then: every request answered 200
+              with the expected status (no error, no REJECTED), and every accepted order in the database exactly
+              once (lost: accepted but missing or doubled).
+  4. shards   two matcher processes on disjoint pairs (`--shard 0/2`: BTC-USD, `--shard 1/2`: ETH-USD), the
+              submitters of part 2 split over both pairs: the combined commands/s, and each pair's
+              `trading_matchercommand.seq` checked gap-free (1..n).
 
-Afterwards it checks that every order answered 200 (no error, no REJECTED) and that the database holds exactly
-one order per accepted request (nothing lost, nothing doubled). Then it times `trading.services.order_place`
-in this one process (no HTTP, no gateway) for resting and for crossing orders.
+Stdout holds only `name: value` lines (units in the name), the last one `crossing/read ratio: X` (part 3's
+crossing throughput over its read throughput); progress goes to stderr. The machine's load average is printed
+at the start and the end: on a shared machine every figure depends on it. About 2.5 minutes with the
+defaults.
 """
 
 import argparse
 import base64
+import collections
 import json
 import multiprocessing
 import os
@@ -38,6 +59,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import trading_core  # noqa: E402
+from bench import trading_matcher as tm  # noqa: E402
 from bench.gateway import (  # noqa: E402
     ensure_database,
     percentile,
@@ -47,22 +70,41 @@ from bench.gateway import (  # noqa: E402
 )
 from gateway import signing  # noqa: E402 (pure module, no Django)
 
+PARTS = ("core", "matcher", "http", "shards")
 MODES = ("read", "resting", "crossing")
 READ_BODY = b'{"pairs":["BTC-USD"]}'
-ACCOUNT = "bench"
+ACCOUNT = tm.ACCOUNT
 MAKER_EMAIL = "bench-maker@example.com"
 CROSS_PRICE = "2500.00"  # the makers' ETH-USD asks rest here
 MAKER_ORDERS = 100
 
 
+def figure(name: str, value: object) -> None:
+    print(f"{name}: {value}", flush=True)
+
+
+def ms(seconds: list[float], fraction: float) -> str:
+    """A percentile of latencies in seconds, in milliseconds ("nan" when there are none)."""
+    return f"{percentile(seconds, fraction) * 1000:.1f}" if seconds else "nan"
+
+
+def progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def server_env() -> dict[str, str]:
+    """The settings of this process (embedded matcher: it only seeds) and, with `processes_env`, of the ones
+    it starts."""
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/exch_bench_trading"
         ),
-        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
+        REDIS_URL=redis_url,
+        TRADING_MATCHER="embedded",
+        TRADING_MATCHER_URL=redis_url,
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(48),
         API_KEY_ENCRYPTION_KEYS=base64.b64encode(secrets.token_bytes(32)).decode(),
@@ -76,17 +118,35 @@ def server_env() -> dict[str, str]:
     return env
 
 
-def _fund(user, amounts: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    from activities.actor import Actor
-    from ledger import services as ledger
+def processes_env(env: dict[str, str]) -> dict[str, str]:
+    """gunicorn's and the matchers': the doors send to matcher processes through Redis Streams."""
+    return {**env, "TRADING_MATCHER": "redis"}
 
-    system = Actor.system()
-    ledger.account_create(user=user, name=ACCOUNT, actor=system)
-    for currency, amount in amounts.items():
-        ledger.wallet_credit(user=user, currency=currency, amount=Decimal(amount), actor=system)
-        ledger.transfer_from_wallet(
-            user=user, account=ACCOUNT, currency=currency, amount=Decimal(amount), actor=system
-        )
+
+def setup(env: dict[str, str]) -> None:
+    ensure_database(env["DATABASE_URL"])
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def reset() -> None:
+    """Empty tables and an empty Redis database (streams included), then the market: each part starts alike."""
+    import io
+
+    import redis
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from demo import market
+
+    call_command("flush", interactive=False, verbosity=0)
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    market.seed(io.StringIO())
 
 
 def _rest_asks(maker, count: int) -> None:  # type: ignore[no-untyped-def]
@@ -106,43 +166,99 @@ def _rest_asks(maker, count: int) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-def prepare(env: dict[str, str], clients: int) -> list[tuple[str, str]]:
-    """A fresh database state: the market, a maker with deep asks, one funded user and key per client."""
-    ensure_database(env["DATABASE_URL"])
-    os.environ.update(env)
-    import io
+# --- part 1: the pure core -----------------------------------------------------------------------------
 
-    import django
 
-    django.setup()
+def core_part(args: argparse.Namespace) -> None:
+    progress(f"part 1: the pure core, {args.core_commands} commands")
+    core = trading_core.measure(commands=args.core_commands, book=2000, seed=1)
+    figure("core commands/s", f"{core['commands/s']:.0f}")
+    figure("core commands per CPU second", f"{core['commands per CPU second']:.0f}")
+    figure("core p99 µs", f"{core['p99 µs']:.1f}")
+
+
+# --- parts 2 and 4: matcher processes, no HTTP ---------------------------------------------------------
+
+
+def matcher_part(args: argparse.Namespace, env: dict[str, str], *, shards: bool) -> None:
+    from trading.matcher.process import shard_of
+
+    symbols = ["BTC-USD", "ETH-USD"] if shards else ["BTC-USD"]
+    label = "two matchers" if shards else "matcher+pg"
+    reset()
+    users = tm.traders("mt")
+    if shards:
+        matchers = [tm.start_matcher(env, "--shard", f"{k}/2") for k in range(2)]
+        progress(
+            "part 4: two matcher processes, "
+            + ", ".join(f"{symbol} on shard {shard_of(symbol, 2)}/2" for symbol in symbols)
+        )
+    else:
+        matchers = [tm.start_matcher(env, "--pairs", "BTC-USD")]
+        progress("part 2: one matcher process on BTC-USD")
+    progress(
+        f"  {args.processes} x {args.threads} submitters, {args.warm:g} s warm-up + {args.seconds:g} s measured"
+    )
+    try:
+        tm.wait_alive(env["TRADING_MATCHER_URL"], symbols, matchers)
+        window = tm.drive(
+            processes=args.processes,
+            threads=args.threads,
+            symbols=symbols,
+            users=users,
+            warm=args.warm,
+            seconds=args.seconds,
+            watch=[process.pid for process in matchers],
+        )
+    finally:
+        ran = [tm.stop_matcher(process) for process in matchers]
+    inside = window.inside()
+    latencies = [item.latency for item in inside]
+    commands, batches = (sum(column) for column in zip(*ran, strict=True))
+    figure(f"{label} commands in flight", args.processes * args.threads)
+    figure(f"{label} commands/s", f"{window.per_second():.0f}")
+    if shards:
+        for symbol in symbols:
+            figure(f"{label} {symbol.lower()} commands/s", f"{window.per_second(symbol):.0f}")
+    figure(f"{label} p50 ms", ms(latencies, 0.50))
+    figure(f"{label} p99 ms", ms(latencies, 0.99))
+    figure(f"{label} commands per batch", f"{commands / max(1, batches):.1f}")
+    figure(f"{label} matcher CPU ms per command", f"{window.cpu / max(1, len(inside)) * 1000:.2f}")
+    figure(
+        f"{label} submitters CPU ms per command",
+        f"{window.submitters_cpu / max(1, len(window.outcomes)) * 1000:.2f}",
+    )
+    figure(f"{label} errors", sum(item.answer == "unavailable" for item in window.outcomes))
+    figure(f"{label} lost commands", tm.not_stored(window.outcomes))
+    figure(f"{label} rejected orders", tm.rejected_orders())
+    for symbol in symbols:
+        prefix = "" if shards else f"{label} "
+        figure(f"{prefix}{symbol.lower()} seq gap-free", "yes" if tm.seq_gap_free(symbol) else "NO")
+
+
+# --- part 3: over HTTP ---------------------------------------------------------------------------------
+
+
+def http_prepare(clients: int) -> list[tuple[str, str]]:
+    """The market, a maker with deep asks, one funded user and key per client."""
     from django.core.cache import cache
-    from django.core.management import call_command
-    from django.db import connection, connections
+    from django.db import connections
 
     from accounts.services import user_create
     from activities.actor import Actor
     from apikeys import auth_cache
     from apikeys.services import api_key_issue
-    from demo import market
 
-    # Start from empty tables each run, so the figures do not depend on earlier runs' books.
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-    cache.clear()
-    market.seed(io.StringIO())
-    maker = user_create(
-        email=MAKER_EMAIL, password=secrets.token_urlsafe(16), verification_level="verified"
-    )
-    _fund(maker, {"ETH": "200000"})
+    reset()
+    maker = user_create(email=MAKER_EMAIL, password=None, verification_level="verified")
+    tm.fund(maker, {"ETH": "200000"})
     _rest_asks(maker, MAKER_ORDERS)
     keys = []
     for n in range(clients):
         user = user_create(
-            email=f"bench{n}@example.com",
-            password=secrets.token_urlsafe(16),
-            verification_level="verified",
+            email=f"bench{n}@example.com", password=None, verification_level="verified"
         )
-        _fund(user, {"USD": "100000000"})
+        tm.fund(user, {"USD": "100000000"})
         issued = api_key_issue(
             user=user,
             name="bench",
@@ -153,18 +269,18 @@ def prepare(env: dict[str, str], clients: int) -> list[tuple[str, str]]:
         )
         cache.delete(auth_cache.cache_key(issued.key.public_id))
         keys.append((issued.key.public_id, issued.secret))
-    connection.close()
     connections.close_all()
     return keys
 
 
-def order_body(mode: str, n: int) -> bytes:
+def order_body(mode: str, client_order_id: str) -> bytes:
     if mode == "resting":
+        n = uuid.UUID(client_order_id).int
         pair, price, amount = ("BTC", "USD"), f"{40000 + (n % 500) / 10:.1f}", "0.001"
     else:
         pair, price, amount = ("ETH", "USD"), CROSS_PRICE, "0.01"
     body = {
-        "clientOrderId": str(uuid.uuid4()),
+        "clientOrderId": client_order_id,
         "currency1": pair[0],
         "currency2": pair[1],
         "accountId": ACCOUNT,
@@ -196,19 +312,21 @@ def request_bytes(port: int, action: str, body: bytes, key: str, secret: str) ->
 
 def load(
     mode: str, port: int, seconds: float, key: str, secret: str
-) -> tuple[int, int, list[float], list[str]]:
-    """One client: sequential requests until the deadline. Returns (ok, errors, latencies, samples of errors)."""
+) -> tuple[int, list[float], list[str], list[str]]:
+    """One client: sequential requests until the deadline. Returns (errors, latencies, samples of errors,
+    clientOrderIds of the orders answered as accepted)."""
     latencies: list[float] = []
     errors = 0
     samples: list[str] = []
+    accepted: list[str] = []
     deadline = time.monotonic() + seconds
-    n = 0
     while time.monotonic() < deadline:
-        n += 1
+        client_order_id = str(uuid.uuid4())
         if mode == "read":
             request = request_bytes(port, "get_pairs_info", READ_BODY, key, secret)
         else:
-            request = request_bytes(port, "do_my_new_order", order_body(mode, n), key, secret)
+            body = order_body(mode, client_order_id)
+            request = request_bytes(port, "do_my_new_order", body, key, secret)
         started = time.perf_counter()
         with socket.create_connection(("127.0.0.1", port)) as sock:
             sock.sendall(request)
@@ -222,145 +340,175 @@ def load(
             payload = json.loads(response.split(b"\r\n\r\n", 1)[1])
             expected = "NEW" if mode == "resting" else "FILLED"
             good = payload.get("data", {}).get("status") == expected
+            if payload.get("data", {}).get("status") not in (None, "REJECTED"):
+                accepted.append(client_order_id)
         if not good:
             errors += 1
             if len(samples) < 3:
                 samples.append(response[-300:].decode(errors="replace"))
-    return len(latencies) - errors, errors, latencies, samples
+    return errors, latencies, samples, accepted
 
 
-def core_benchmark(count: int) -> dict[str, float]:
-    """Orders per second through `order_place` in this process: no HTTP, no gateway."""
-    from django.contrib.auth import get_user_model
-
-    from activities.actor import Actor
-    from trading.services import order_place
-
-    user = get_user_model().objects.get(email="bench0@example.com")
-    figures = {}
-    for mode in ("resting", "crossing"):
-        started = time.perf_counter()
-        for n in range(count):
-            resting = mode == "resting"
-            result = order_place(
-                user=user,
-                account=ACCOUNT,
-                pair="BTC-USD" if resting else "ETH-USD",
-                side="BUY",
-                order_type="Limit",
-                amount=Decimal("0.001") if resting else Decimal("0.01"),
-                price=Decimal(f"{39000 + (n % 500) / 10:.1f}") if resting else Decimal(CROSS_PRICE),
-                actor=Actor.system(),
-            )
-            if result.order.status not in ("NEW", "FILLED"):
-                raise SystemExit(
-                    f"core benchmark: order {result.order.status}: {result.order.reject_reason}"
-                )
-        figures[mode] = count / (time.perf_counter() - started)
-    return figures
-
-
-def order_count() -> int:
+def orders_stored() -> collections.Counter[str]:
+    """clientOrderId -> how many orders of the clients carry it."""
     from trading.models import Order
 
-    return (
+    ids = (
         Order.objects.filter(user__email__startswith="bench", user__email__endswith="@example.com")
         .exclude(user__email=MAKER_EMAIL)
-        .count()
+        .values_list("client_order_id", flat=True)
     )
+    return collections.Counter(ids)
+
+
+def port_free(port: int) -> None:
+    """Refuse a port something else listens on: its /healthz would pass for gunicorn's."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise SystemExit(f"port {port} is in use: pass --port") from None
+
+
+def http_part(args: argparse.Namespace, env: dict[str, str]) -> float:
+    """Part 3; returns the crossing/read throughput ratio."""
+
+    port_free(args.port)
+    keys = http_prepare(args.clients)
+    progress(
+        f"part 3: over HTTP, {args.rounds} rounds x {args.round_seconds:g} s per mode, {args.clients} "
+        "client processes, gunicorn 2 sync workers + one matcher process (TRADING_MATCHER=redis)"
+    )
+    matcher = tm.start_matcher(env, "--shard", "0/1")
+    server = None
+    accepted: list[str] = []
+    latencies: dict[str, list[float]] = {mode: [] for mode in MODES}
+    counts = dict.fromkeys(MODES, 0)
+    errors = dict.fromkeys(MODES, 0)
+    cpu = dict.fromkeys(MODES, 0.0)
+    matcher_cpu = dict.fromkeys(MODES, 0.0)
+    samples: list[str] = []
+    try:
+        tm.wait_alive(env["TRADING_MATCHER_URL"], ["BTC-USD", "ETH-USD"], [matcher])
+        server = start_gunicorn(args.port, env)
+        wait_for(args.port, server)
+        with multiprocessing.get_context("fork").Pool(args.clients) as pool:
+            warm = pool.starmap(
+                load,
+                [(mode, args.port, 0.5, *keys[i]) for mode in MODES for i in range(args.clients)],
+            )
+            bad = [sample for errs, _, found, _ in warm if errs for sample in found]
+            if bad:
+                raise SystemExit(f"warm-up requests failed: {bad[:2]}")
+            accepted += [item for *_, ids in warm for item in ids]
+            for number in range(args.rounds):
+                order = MODES[number % 3 :] + MODES[: number % 3]
+                line = [f"  round {number + 1}:"]
+                for mode in order:
+                    before, matcher_before = workers_cpu(server.pid), tm.cpu_seconds(matcher.pid)
+                    results = pool.starmap(
+                        load,
+                        [
+                            (mode, args.port, args.round_seconds, *keys[i])
+                            for i in range(args.clients)
+                        ],
+                    )
+                    cpu[mode] += workers_cpu(server.pid) - before
+                    matcher_cpu[mode] += tm.cpu_seconds(matcher.pid) - matcher_before
+                    done = sum(len(lat) - errs for errs, lat, _, _ in results)
+                    counts[mode] += done
+                    for errs, lat, found, ids in results:
+                        errors[mode] += errs
+                        latencies[mode].extend(lat)
+                        samples.extend(found)
+                        accepted.extend(ids)
+                    line.append(f"{mode} {done / args.round_seconds:7.1f}/s")
+                progress("  ".join(line))
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        tm.stop_matcher(matcher)
+
+    duration = args.rounds * args.round_seconds
+    for mode in MODES:
+        values = latencies[mode]
+        figure(f"http {mode} calls/s", f"{counts[mode] / duration:.1f}")
+        figure(f"http {mode} p50 ms", ms(values, 0.50))
+        figure(f"http {mode} p99 ms", ms(values, 0.99))
+        figure(
+            f"http {mode} server CPU ms per call",
+            f"{cpu[mode] / max(1, counts[mode]) * 1000:.2f}",
+        )
+        if mode != "read":
+            figure(
+                f"http {mode} matcher CPU ms per call",
+                f"{matcher_cpu[mode] / max(1, counts[mode]) * 1000:.2f}",
+            )
+        if values:
+            progress(f"  {mode}: mean {statistics.fmean(values) * 1000:.2f} ms")
+    figure("http errors", sum(errors.values()))
+    for text in samples[:3]:
+        progress(f"  error sample: {text!r}")
+    stored = orders_stored()
+    answered = collections.Counter(accepted)
+    figure("http orders accepted", sum(answered.values()))
+    figure(
+        "http lost orders",
+        sum(1 for item in answered if stored[item] != 1),  # missing, or there twice
+    )
+    figure("http orders stored but not answered as accepted", sum((stored - answered).values()))
+    return counts["crossing"] / max(1, counts["read"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--port", type=int, default=18300)
-    parser.add_argument("--core-orders", type=int, default=2000)
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help="which parts, in order of the list"
+    )
+    parser.add_argument("--core-commands", type=int, default=100_000)
+    parser.add_argument(
+        "--seconds", type=float, default=15.0, help="parts 2 and 4: measured window"
+    )
+    parser.add_argument(
+        "--warm", type=float, default=3.0, help="parts 2 and 4: warm-up, not measured"
+    )
+    parser.add_argument(
+        "--processes", type=int, default=4, help="parts 2 and 4: submitting processes"
+    )
+    parser.add_argument("--threads", type=int, default=8, help="parts 2 and 4: threads per process")
+    parser.add_argument("--rounds", type=int, default=3, help="part 3")
+    parser.add_argument(
+        "--round-seconds", type=float, default=5.0, help="part 3: per mode and round"
+    )
+    parser.add_argument("--clients", type=int, default=8, help="part 3")
+    parser.add_argument("--port", type=int, default=18320, help="part 3")
     args = parser.parse_args()
+    parts = [part.strip() for part in args.parts.split(",") if part.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(unknown)} (known: {', '.join(PARTS)})")
 
+    figure("machine cpus", os.cpu_count())
+    figure("machine load 1 min at start", f"{os.getloadavg()[0]:.2f}")
+    started = time.monotonic()
+    if "core" in parts:
+        core_part(args)
     env = server_env()
-    keys = prepare(env, args.clients)
-    server = start_gunicorn(args.port, env)
-    accepted = 0
-    try:
-        wait_for(args.port, server)
-        pool = multiprocessing.get_context("fork").Pool(args.clients)
-        warm = pool.starmap(
-            load, [(mode, args.port, 0.5, *keys[i]) for mode in MODES for i in range(args.clients)]
-        )
-        bad = [sample for _, errors, _, samples in warm if errors for sample in samples]
-        if bad:
-            raise SystemExit(f"warm-up requests failed: {bad[:2]}")
-        accepted += sum(
-            ok
-            for (mode, *_), (ok, *_) in zip(
-                [(mode,) for mode in MODES for _ in range(args.clients)], warm, strict=True
-            )
-            if mode != "read"
-        )
-        latencies: dict[str, list[float]] = {mode: [] for mode in MODES}
-        counts = dict.fromkeys(MODES, 0)
-        errors = dict.fromkeys(MODES, 0)
-        cpu = dict.fromkeys(MODES, 0.0)
-        samples: list[str] = []
-        print(
-            f"{args.rounds} rounds x {args.seconds:g} s per mode, {args.clients} client processes, "
-            "gunicorn 2 sync workers, PostgreSQL + Redis"
-        )
-        for number in range(args.rounds):
-            order = MODES[number % 3 :] + MODES[: number % 3]
-            line = [f"round {number + 1}:"]
-            for mode in order:
-                before = workers_cpu(server.pid)
-                results = pool.starmap(
-                    load, [(mode, args.port, args.seconds, *keys[i]) for i in range(args.clients)]
-                )
-                cpu[mode] += workers_cpu(server.pid) - before
-                done = sum(ok for ok, _, _, _ in results)
-                counts[mode] += done
-                errors[mode] += sum(bad for _, bad, _, _ in results)
-                for _, _, lat, sample in results:
-                    latencies[mode].extend(lat)
-                    samples.extend(sample)
-                if mode != "read":
-                    accepted += done
-                line.append(f"{mode} {done / args.seconds:7.1f}/s")
-            print("  ".join(line))
-        pool.close()
-        duration = args.rounds * args.seconds
-        print()
-        for mode in MODES:
-            values = latencies[mode]
-            print(
-                f"{mode:>9}: {counts[mode] / duration:8.1f} calls/s  "
-                f"p50 {percentile(values, 0.50) * 1000:6.2f} ms  "
-                f"p99 {percentile(values, 0.99) * 1000:6.2f} ms  "
-                f"mean {statistics.fmean(values) * 1000:6.2f} ms  "
-                f"server CPU {cpu[mode] / max(1, counts[mode]) * 1000:5.2f} ms/call  errors {errors[mode]}"
-            )
-        print(
-            f"    ratio: resting / read {counts['resting'] / max(1, counts['read']):.3f}, "
-            f"crossing / read {counts['crossing'] / max(1, counts['read']):.3f} (throughput)"
-        )
-        for text in samples[:3]:
-            print(f"    error sample: {text!r}")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
-    stored = order_count()
-    print(
-        f"    orders: {accepted} accepted over HTTP, {stored} in the database "
-        f"({'none lost, none doubled' if stored == accepted else 'MISMATCH'})"
-    )
-    core = core_benchmark(args.core_orders)
-    print(
-        f"     core: order_place in one process, no HTTP: resting {core['resting']:.0f} orders/s, "
-        f"crossing {core['crossing']:.0f} orders/s ({args.core_orders} each)"
-    )
+    if set(parts) - {"core"}:
+        setup(env)
+    ratio = None
+    for part in parts:
+        if part in ("matcher", "shards"):
+            matcher_part(args, processes_env(env), shards=part == "shards")
+        elif part == "http":
+            ratio = http_part(args, processes_env(env))
+    figure("machine load 1 min at end", f"{os.getloadavg()[0]:.2f}")
+    figure("bench seconds", f"{time.monotonic() - started:.0f}")
+    if ratio is not None:
+        figure("crossing/read ratio", f"{ratio:.3f}")
 
 
 if __name__ == "__main__":

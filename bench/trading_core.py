@@ -45,6 +45,7 @@ SPEC = PairSpec(
     symbol="BTC-USD",
     base="BTC",
     quote="USD",
+    quote_places=2,
     fee_currency="USD",
     fee_places=2,
     lot_size=Decimal("0.0001"),
@@ -104,17 +105,17 @@ class Mix:
         order_id, user = self.resting.pop()
         return Cancel(command_id=f"x{order_id}", at=START, order_id=order_id, user_id=user)
 
+    def next(self) -> Command:
+        """One command of the mix: 60 % resting, 30 % crossing, 10 % cancels."""
+        draw = self.rng.random()
+        if draw < 0.6:
+            return self.resting_order()
+        if draw < 0.9:
+            return self.crossing_order()
+        return self.cancel()
+
     def commands(self, count: int) -> list[Command]:
-        out: list[Command] = []
-        for _ in range(count):
-            draw = self.rng.random()
-            if draw < 0.6:
-                out.append(self.resting_order())
-            elif draw < 0.9:
-                out.append(self.crossing_order())
-            else:
-                out.append(self.cancel())
-        return out
+        return [self.next() for _ in range(count)]
 
 
 def fresh_engine(seed_commands: list[Command]) -> PairEngine:
@@ -124,23 +125,17 @@ def fresh_engine(seed_commands: list[Command]) -> PairEngine:
     return engine
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--commands", type=int, default=200_000)
-    parser.add_argument("--book", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-
-    mix = Mix(args.seed)
-    seed_commands: list[Command] = [mix.resting_order() for _ in range(args.book)]
-    commands = mix.commands(args.commands)
-    load_before = os.getloadavg()[0]
+def measure(*, commands: int, book: int, seed: int) -> dict[str, float]:
+    """Run the mix through one `PairEngine` (see the module's docstring) and return its figures."""
+    mix = Mix(seed)
+    seed_commands: list[Command] = [mix.resting_order() for _ in range(book)]
+    timed = mix.commands(commands)
 
     engine = fresh_engine(seed_commands)
     apply = engine.apply
     gc.collect()
     started, cpu_started = time.perf_counter(), time.process_time()
-    for command in commands:
+    for command in timed:
         apply(command)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     open_after = sum(1 for _ in engine.open_orders())
@@ -152,7 +147,7 @@ def main() -> None:
     latencies = []
     trades = refused = 0
     clock = time.perf_counter_ns
-    for command in commands:
+    for command in timed:
         begin = clock()
         result = apply(command)
         latencies.append(clock() - begin)
@@ -161,19 +156,42 @@ def main() -> None:
             refused += isinstance(event, CommandRefused)
     latencies.sort()
     crossing = sum(
-        isinstance(command, Place) and command.time_in_force is TimeInForce.IOC
-        for command in commands
+        isinstance(command, Place) and command.time_in_force is TimeInForce.IOC for command in timed
     )
+    return {
+        "commands": len(timed),
+        "commands/s": len(timed) / elapsed,
+        "commands per CPU second": len(timed) / cpu,
+        "p50 µs": latencies[len(latencies) // 2] / 1000,
+        "p99 µs": latencies[int(len(latencies) * 0.99)] / 1000,
+        "mean µs": statistics.fmean(latencies) / 1000,
+        "trades": trades,
+        "trades per crossing order": trades / crossing,
+        "cancels refused": refused,
+        "open orders at the end": open_after,
+    }
 
-    print(f"core commands: {len(commands)} (60% resting, 30% crossing IOC, 10% cancels)")
-    print(f"core commands/s: {len(commands) / elapsed:,.0f}")
-    print(f"core commands per CPU second: {len(commands) / cpu:,.0f}")
-    print(f"core p50 µs: {latencies[len(latencies) // 2] / 1000:.1f}")
-    print(f"core p99 µs: {latencies[int(len(latencies) * 0.99)] / 1000:.1f}")
-    print(f"core mean µs: {statistics.fmean(latencies) / 1000:.1f}")
-    print(f"core trades: {trades} ({trades / crossing:.2f} per crossing order)")
-    print(f"core cancels refused (order already filled): {refused}")
-    print(f"core open orders at the end: {open_after}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commands", type=int, default=200_000)
+    parser.add_argument("--book", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    load_before = os.getloadavg()[0]
+    core = measure(commands=args.commands, book=args.book, seed=args.seed)
+    print(f"core commands: {core['commands']:.0f} (60% resting, 30% crossing IOC, 10% cancels)")
+    print(f"core commands/s: {core['commands/s']:,.0f}")
+    print(f"core commands per CPU second: {core['commands per CPU second']:,.0f}")
+    print(f"core p50 µs: {core['p50 µs']:.1f}")
+    print(f"core p99 µs: {core['p99 µs']:.1f}")
+    print(f"core mean µs: {core['mean µs']:.1f}")
+    print(
+        f"core trades: {core['trades']:.0f} ({core['trades per crossing order']:.2f} per crossing order)"
+    )
+    print(f"core cancels refused (order already filled): {core['cancels refused']:.0f}")
+    print(f"core open orders at the end: {core['open orders at the end']:.0f}")
     print(f"machine cpus: {os.cpu_count()}")
     print(f"machine load (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
 

@@ -2,7 +2,8 @@
 gateway/wire.py.)
 
 Rounding: amounts a user asks for are cut (ROUND_DOWN), never rounded up into funds they do not have; fees are
-rounded toward the exchange (ROUND_UP). `AmountField` stores exactly on PostgreSQL (NUMERIC) and on SQLite
+rounded toward the exchange (ROUND_UP); a fill's quote amount is cut to the quote currency's precision and a
+buy's hold rounded up to it (trading/engine.py), so nothing below a currency's precision enters a balance. `AmountField` stores exactly on PostgreSQL (NUMERIC) and on SQLite
 (order-preserving text, see the class): keep money arithmetic in Python (`Decimal`), never in SQL (`F()`,
 `Sum`), which the SQLite storage does not support.
 """
@@ -185,8 +186,9 @@ def display_amount(value: Decimal, places: int) -> str:
 
     `display_amount(Decimal("1E-8"), 8) == "0.00000001"`, `display_amount(Decimal("0E-12"), 8) == "0.00000000"`,
     `display_amount(Decimal("1000000.000000000000"), 2) == "1000000.00"`. Balances never hold more decimals than
-    their currency's precision (the ledger refuses such amounts), so the rounding here (half-even) only ever
-    touches derived figures such as average prices. The gateway keeps the protocol's own formats (gateway/wire.py).
+    their currency's precision (transfers refuse such amounts, fills are cut to it), so the rounding here
+    (half-even) only ever touches derived figures such as average and mid prices. The gateway keeps the
+    protocol's own formats (gateway/wire.py).
     """
     return format(value.quantize(step(places), rounding=ROUND_HALF_EVEN), "f")
 

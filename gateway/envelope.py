@@ -31,7 +31,7 @@ from common.errors import DomainError
 from conditions import errors as conditions_errors
 from gateway.errors import GatewayError, ServerError
 from gateway.params import _first_detail
-from gateway.wire import json_default
+from gateway.wire import bare_numbers, json_default
 from ledger import errors as ledger_errors
 from trading import errors as trading_errors
 
@@ -171,7 +171,8 @@ def translate(exc: BaseException) -> Failure:
 
 def dumps(payload: Any) -> str:
     """The JSON text of a reply or a push (both doors write numbers and moments the same way)."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=json_default)
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=json_default)
+    return bare_numbers(text)
 
 
 def _response(payload: dict[str, Any], status: int) -> HttpResponse:

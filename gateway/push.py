@@ -99,13 +99,14 @@ def execution_report(event: trading_events.OrderEvent) -> dict[str, Any]:
 def account_update(event: BalanceEvent) -> tuple[int, dict[str, Any]] | None:
     """The owner and the `account_update` of one changed balance; None for system accounts."""
     balance = event.balance
-    account = Account.objects.select_related("user").filter(pk=balance.account_id).first()
-    if account is None or account.user is None:
+    owner = _owner(balance.account_id)
+    if owner is None:
         return None
-    places = currency_get(code=balance.currency_id).precision
-    return account.user.pk, {
-        "clientId": account.user.public_id,
-        "accountId": account.name,
+    user_id, public_id, name = owner
+    places = _places(balance.currency_id)
+    return user_id, {
+        "clientId": public_id,
+        "accountId": name,
         "currency": balance.currency_id,
         "balance": padded(balance.total - balance.on_hold, places),
         "onHoldBalance": padded(balance.on_hold, places),
@@ -113,6 +114,45 @@ def account_update(event: BalanceEvent) -> tuple[int, dict[str, Any]] | None:
         "action": event.action,
         "id": event.cause_id,
     }
+
+
+# Read on every balance push, after the commit, in the thread that committed (the matcher's writer, for fills):
+# kept per process. An account's owner and name never change; a currency's precision rarely does, so it is
+# read again after a minute.
+PLACES_TTL_S = 60.0
+_owners: dict[int, tuple[int, str, str] | None] = {}
+_currency_places: dict[str, tuple[int, float]] = {}
+
+
+def _owner(account_id: int) -> tuple[int, str, str] | None:
+    """(user id, public id, account name) of a spot account; None for a system account."""
+    if account_id not in _owners:
+        if len(_owners) > 100_000:
+            _owners.clear()
+        account = Account.objects.select_related("user").filter(pk=account_id).first()
+        _owners[account_id] = (
+            None
+            if account is None or account.user is None
+            else (account.user.pk, account.user.public_id, account.name)
+        )
+    return _owners[account_id]
+
+
+def forget(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """`post_save`/`post_delete` receiver for accounts and currencies: drop what is kept of them."""
+    if isinstance(instance, Account):
+        _owners.pop(instance.pk, None)
+    else:
+        _currency_places.pop(instance.pk, None)
+
+
+def _places(code: str) -> int:
+    found = _currency_places.get(code)
+    now = time.monotonic()
+    if found is None or found[1] < now:
+        found = (currency_get(code=code).precision, now + PLACES_TTL_S)
+        _currency_places[code] = found
+    return found[0]
 
 
 def cancel_reject(

@@ -1,7 +1,7 @@
 """The wire vocabulary: every number and time the protocol writes.
 
-Pure: no Django, no I/O; `Decimal` in, text out (never float, except `json_number`, where the protocol itself
-sends JSON numbers). Each formatter is named for what it does to the digits:
+Pure: no Django, no I/O; `Decimal` in, text out (never float: even where the protocol sends JSON numbers,
+`json_number` writes their digits exactly). Each formatter is named for what it does to the digits:
 
     fixed(v)          as it is, fixed-point (never exponent notation)        Decimal("1E-7")    -> "0.0000001"
     trimmed(v)        fixed-point without trailing zeros                      Decimal("0.0100")  -> "0.01"
@@ -9,7 +9,8 @@ sends JSON numbers). Each formatter is named for what it does to the digits:
     cut(v, p)         exactly p decimals, the rest cut off (toward zero)      Decimal("1.999"), 2 -> "1.99"
     rounded(v, p)     exactly p decimals, rounded half to even                Decimal("1.005"), 2 -> "1.00"
     integer_or_trimmed(v)  an int when whole, else trimmed text (tier volumes) Decimal("100.0")   -> 100
-    json_number(v)    an int when whole, else a float (OHLCV only)            Decimal("2.50")    -> 2.5
+    json_number(v, p) a bare JSON number: rounded to p decimals, trimmed     Decimal("5E-7"), 8 -> 0.0000005
+                      (OHLCV only; written by `json_default` + `bare_numbers`)
 
 Times: `epoch_ms` (Unix milliseconds, exact, no float) and `iso_ms` (`YYYY-MM-DDTHH:MM:SS.mmmZ`, UTC).
 
@@ -17,6 +18,9 @@ Reading what clients send is the other direction: gateway/params.py (parameters)
 `conditions.validation.order_kind` (order type, side and time in force, for both doors).
 """
 
+import json
+import re
+import secrets
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import Any, overload
@@ -89,9 +93,31 @@ def integer_or_trimmed(value: Decimal) -> int | str:
     return int(value) if value == value.to_integral_value() else trimmed(value)
 
 
-def json_number(value: Decimal) -> int | float:
-    """The protocol sends OHLCV as JSON numbers (the one place it does): an int when whole, else a float."""
-    return int(value) if value == value.to_integral_value() else float(value)
+class Number(Decimal):
+    """A value the protocol sends as a JSON number, not a string: `json_number` makes one, `json_default` and
+    `bare_numbers` write it."""
+
+
+def json_number(value: Decimal, places: int) -> Number:
+    """The protocol sends OHLCV as JSON numbers (the one place it does). Written exactly, in fixed-point (a float
+    would be `1.23e-06` below 1E-4, and inexact past 15 digits), with at most `places` decimals (rounded half to
+    even, as `rounded`) and no trailing zeros, as the protocol's examples (`"low":22913`, `"volume":779.00675644`)."""
+    return Number(value.quantize(_step(places), rounding=ROUND_HALF_EVEN))
+
+
+# How a `Number` travels through `json.dumps`, whose encoder writes nothing bare but its own ints and floats:
+# `json_default` turns it into a string that starts with this mark, `bare_numbers` unquotes those strings in the
+# output. The random token (new in each process) keeps any text a client sent from ever passing for one.
+_MARK = "\x00" + secrets.token_hex(8) + ":"
+_MARK_IN_JSON = json.dumps(_MARK)[1:-1]  # "\u0000…:", as the encoder escapes it
+_MARKED_NUMBER = re.compile('"' + re.escape(_MARK_IN_JSON) + r'(-?[0-9]+(?:\.[0-9]+)?)"')
+
+
+def bare_numbers(text: str) -> str:
+    """JSON text from `json.dumps(..., default=json_default)` with every `Number` written as a bare number."""
+    if _MARK_IN_JSON not in text:
+        return text
+    return _MARKED_NUMBER.sub(r"\1", text)
 
 
 # --- times ------------------------------------------------------------------------------------------
@@ -110,7 +136,10 @@ def iso_ms(moment: datetime) -> str:
 
 
 def json_default(value: Any) -> Any:
-    """`json.dumps(default=...)` for answers: `Decimal` as `fixed`, `datetime` as `iso_ms`, sets as lists."""
+    """`json.dumps(default=...)` for answers: `Decimal` as `fixed`, `datetime` as `iso_ms`, sets as lists; a
+    `Number` as a marked string that `bare_numbers` then writes bare."""
+    if isinstance(value, Number):
+        return _MARK + trimmed(value)
     if isinstance(value, Decimal):
         return fixed(value)
     if isinstance(value, datetime):

@@ -10,7 +10,9 @@ Usage (all inside the caller's `transaction.atomic()`, after the per-pair lock):
 
 `hold_increase` / `hold_release` change `on_hold` only (no journal entry: reserving moves no money).
 `trade_settle` writes one `trade` transaction (buyer pays quote and gets base, seller the reverse) and one
-`commission` transaction per non-zero fee (the account pays, the "fees" system account receives).
+`commission` transaction per non-zero fee (the account pays, the "fees" system account receives). The engine
+hands it amounts already in their currencies' precision (a fill's quote amount cut, fees rounded up: see
+`trading/engine.py`); a quote amount of 0 (a dust fill, worth less than one unit of the quote) moves the base only.
 """
 
 from collections.abc import Mapping, Sequence
@@ -197,15 +199,19 @@ def _settle(
     description: str,
     details: Mapping[str, Any] | None,
 ) -> TradeSettlement:
+    legs = [
+        Leg(seller_account_id, base, -base_amount, from_hold=seller_from_hold),
+        Leg(buyer_account_id, base, base_amount),
+    ]
+    if quote_amount:  # a dust fill has none (module docstring); a leg never moves 0
+        legs[:0] = [
+            Leg(buyer_account_id, quote, -quote_amount, from_hold=buyer_from_hold),
+            Leg(seller_account_id, quote, quote_amount),
+        ]
     trade = post(
         balances=balances,
         type=TransactionType.TRADE,
-        legs=[
-            Leg(buyer_account_id, quote, -quote_amount, from_hold=buyer_from_hold),
-            Leg(seller_account_id, quote, quote_amount),
-            Leg(seller_account_id, base, -base_amount, from_hold=seller_from_hold),
-            Leg(buyer_account_id, base, base_amount),
-        ],
+        legs=legs,
         reference=reference,
         description=description
         or f"Trade {format(base_amount, 'f')} {base} for {format(quote_amount, 'f')} {quote}",

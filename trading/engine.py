@@ -1,13 +1,18 @@
-"""The matching core: plan a match, settle its fills through the ledger, keep the market data.
+"""The database-backed matching helpers of `trading.persistence` (the one writer): plan a match, settle its
+fills through the ledger, keep the market data. Writes no activity rows (the writer records them all).
 
 Everything here runs inside a transaction that already holds the pair's lock (`select_for_update` on the Pair
 row), so the book it reads cannot change under it: the plan made from the book is exactly what executes. The
 caller then locks every balance the plan touches in one `lock_balances` call (one global order, no deadlock) and
 hands the locked balances to `execute`.
 
-Money rules (all Decimal):
-- A fill's quote amount is `amount * price`, cut to 12 decimals (exact for every sane pair: lot and tick
-  decimals add up to far less).
+Money rules (all Decimal; the pure core, `trading/core/rules.py`, applies the same ones and says why they keep
+balances exact and buyers within their holds):
+- A fill's quote amount is `amount * price` cut (ROUND_DOWN) to the quote currency's precision, so no amount
+  below a currency's precision enters a balance: the buyer pays and the seller receives that same value (the cut,
+  under one unit of the quote's last decimal per fill, is the seller's). A fill worth less than one unit (a dust
+  remainder) moves its base for a quote amount of 0 instead of stopping the match.
+- A buy reserves `amount * price` rounded UP to the quote currency's precision (`hold_for`, `reserve_after`).
 - A fee is `value * rate / 100` rounded up (toward the exchange) to the fee currency's precision, and never more
   than the value it is charged on. `value` is the fill's amount in the fee currency.
 - The side that pays out the fee currency (the buyer when fees are in quote, the seller when in base) reserved the
@@ -23,15 +28,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
 
-from activities.actor import Actor
-from activities.models import ActivityType
-from activities.services import record
 from common.models import concrete_field
-from common.money import DECIMAL_PLACES, plain_amount, quantize_down, quantize_up
+from common.money import quantize_down, quantize_up
 from conditions.models import Pair
 from fees.services import volume_record_fills
 from ledger.settlement import Balance, BalanceKey, Fee, hold_release, trade_settle
@@ -53,8 +54,9 @@ HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
 
-def quote_value(amount: Decimal, price: Decimal) -> Decimal:
-    return quantize_down(amount * price, DECIMAL_PLACES)
+def quote_value(amount: Decimal, price: Decimal, places: int) -> Decimal:
+    """A fill's quote amount: `amount * price` cut to the quote currency's `places`."""
+    return quantize_down(amount * price, places)
 
 
 def fee_for(value: Decimal, rate: Decimal, places: int) -> Decimal:
@@ -66,11 +68,6 @@ def fee_for(value: Decimal, rate: Decimal, places: int) -> Decimal:
 
 def opposite(side: str) -> str:
     return Side.SELL if side == Side.BUY else Side.BUY
-
-
-def user_ref(user_id: int):  # type: ignore[no-untyped-def]
-    """A user instance good enough for a foreign key, without a query."""
-    return get_user_model()(pk=user_id)
 
 
 # --- planning ---------------------------------------------------------------------------------------
@@ -127,7 +124,8 @@ def plan_match(*, taker: Order, pair: Pair, now: datetime, state: PairState | No
     """What the taker would do against the book now: which resting orders it fills, and by how much.
 
     Limit orders stop at their price; market orders sweep. A base amount fills up to `taker.remaining`; a market
-    buy by quote amount spends up to `taker.quote_amount` (whole lots only). Resting orders of the taker's own
+    buy by quote amount spends up to `taker.quote_amount` (whole lots only, while what is left buys something
+    worth one unit of the quote). Resting orders of the taker's own
     user are planned for removal (self-trade prevention: the resting order is cancelled, the taker goes on), and
     expired GTD orders for expiry. `state` (the pair's current top of book) lets an order that cannot cross
     skip the book scan.
@@ -161,8 +159,10 @@ def plan_match(*, taker: Order, pair: Pair, now: datetime, state: PairState | No
             amount = min(maker.remaining, left)
         if amount <= 0:
             return plan
-        value = quote_value(amount, price)
-        if value <= 0:
+        value = quote_value(amount, price, pair.quote.precision)
+        if value <= 0 and by_quote and amount < maker.remaining:
+            # What is left of the budget buys nothing worth one unit of the quote: done. (A resting order's
+            # dust remainder fills for 0 instead: module docstring.)
             return plan
         plan.steps.append(Step(maker, "fill", amount, value))
         plan.filled += amount
@@ -182,9 +182,9 @@ def hold_for(
 ) -> tuple[str, Decimal]:
     """The currency and amount an order puts on hold: what it can spend, fee included.
 
-    Buy: quote (limit: amount x price; market: the planned cost, or the quote amount) plus, with fees in quote,
-    the fee at the higher of its rates (a limit order may end up maker or taker). Sell: the base amount plus, with
-    fees in base, the fee on it.
+    Buy: quote (limit: amount x price rounded up to the quote's precision; market: the planned cost, or the quote
+    amount) plus, with fees in quote, the fee at the higher of its rates (a limit order may end up maker or
+    taker). Sell: the base amount plus, with fees in base, the fee on it.
     """
     fee_in_quote = pair.fee_currency_id == pair.quote_id
     is_market = order.order_type == OrderType.MARKET
@@ -196,7 +196,7 @@ def hold_for(
         else:
             assert order.price is not None
             assert order.amount is not None
-            spend = quantize_up(order.amount * order.price, DECIMAL_PLACES)
+            spend = quantize_up(order.amount * order.price, pair.quote.precision)
         fee = fee_for(spend, rate, fee_places) if fee_in_quote else ZERO
         return pair.quote_id, spend + fee
     assert order.amount is not None
@@ -204,14 +204,14 @@ def hold_for(
     return pair.base_id, order.amount + fee
 
 
-def reserve_after(order: Order, *, plan_cost_left: Decimal) -> Decimal:
+def reserve_after(order: Order, *, plan_cost_left: Decimal, quote_places: int) -> Decimal:
     """What the order must keep on hold for what it has not filled yet (its hold currency, fee excluded)."""
     if order.side == Side.SELL:
         return order.remaining
     if order.order_type == OrderType.MARKET:
         return plan_cost_left
     assert order.price is not None
-    return quantize_up(order.remaining * order.price, DECIMAL_PLACES)
+    return quantize_up(order.remaining * order.price, quote_places)
 
 
 # --- execution --------------------------------------------------------------------------------------
@@ -257,16 +257,13 @@ def remove_from_book(
     *,
     balances: Mapping[BalanceKey, Balance],
     order: Order,
-    symbol: str,
     status: str,
     now: datetime,
     reason: str,
-    actor: Actor,
-    by: str = "",
     cancel_request_id: str | None = None,
-) -> None:
-    """Cancel or expire an open order: release its hold, take it off the book, record it (with the staff
-    member `by` and the order's amounts when the admin cancels it), publish it (trading/events.py)."""
+) -> Decimal:
+    """Cancel or expire an open order: release its hold, take it off the book, publish it (trading/events.py).
+    Returns what was released."""
     if cancel_request_id is not None:
         events.order_changed(order, events.PENDING_CANCEL, cancel_request_id=cancel_request_id)
     released = order.hold_remaining
@@ -275,44 +272,7 @@ def remove_from_book(
     order.is_resting = False
     _save(order, now, "status", "is_resting", "hold_remaining")
     events.order_changed(order, events.CANCELED, reason=reason, cancel_request_id=cancel_request_id)
-    record(
-        user=user_ref(order.user_id),
-        action=ActivityType.ORDER_EXPIRED
-        if status == OrderStatus.EXPIRED
-        else ActivityType.ORDER_CANCELLED,
-        actor=actor,
-        details=order_details(order, symbol, reason=reason, **_staff_details(order, by, released)),
-        at=now,
-    )
-
-
-def _staff_details(order: Order, by: str, released: Decimal) -> dict[str, object]:
-    if not by:
-        return {}
-    amounts = {
-        "amount": order.amount,
-        "price": order.price,
-        "executed_amount": order.executed_amount,
-        "released": released,
-        "released_currency": order.hold_currency_id,
-    }
-    return {
-        "by": by,
-        **{k: plain_amount(v) if isinstance(v, Decimal) else v for k, v in amounts.items()},
-    }
-
-
-def order_details(order: Order, symbol: str, **extra: object) -> dict[str, object]:
-    details: dict[str, object] = {
-        "order_id": order.pk,
-        "client_order_id": order.client_order_id,
-        "pair": symbol,
-        "side": order.side,
-        "type": order.order_type,
-        "status": order.status,
-    }
-    details.update(extra)
-    return {key: value for key, value in details.items() if value is not None}
+    return released
 
 
 def _charge(
@@ -355,7 +315,8 @@ def execute(
     now: datetime,
 ) -> Outcome:
     """Carry out `plan` for `taker` (already saved, its hold already placed): remove self-trade and expired
-    makers, settle each fill through the ledger, update both orders. Writes trades; records the removals."""
+    makers, settle each fill through the ledger, update both orders. Writes trades; the caller records the
+    removals (`Outcome.removed`) and the fills."""
     outcome = Outcome()
     fee_ccy = pair.fee_currency_id
     fee_in_quote = fee_ccy == pair.quote_id
@@ -367,15 +328,7 @@ def execute(
         if step.kind != "fill":
             status = OrderStatus.EXPIRED if step.kind == "expired" else OrderStatus.CANCELLED
             reason = "expired" if step.kind == "expired" else "self_trade_prevention"
-            remove_from_book(
-                balances=balances,
-                order=maker,
-                symbol=pair.symbol,
-                status=status,
-                now=now,
-                reason=reason,
-                actor=Actor.system(),
-            )
+            remove_from_book(balances=balances, order=maker, status=status, now=now, reason=reason)
             outcome.removed.append(maker)
             continue
         amount, value = step.amount, step.value
@@ -404,7 +357,9 @@ def execute(
                 fee_currency=fee_ccy,
                 pays_out_fee_currency=pays_out,
                 paid_from_hold=ZERO,
-                reserve=reserve_after(order, plan_cost_left=cost_left),
+                reserve=reserve_after(
+                    order, plan_cost_left=cost_left, quote_places=pair.quote.precision
+                ),
             )
             charged = sum((leg.amount for leg in legs), ZERO)
             order.fee_amount += charged
@@ -498,40 +453,6 @@ def record_volumes(outcome: Outcome, now: datetime) -> None:
     # transaction, so two pairs that share traders cannot deadlock on them), in one query once they exist.
     if outcome.volume_usd:
         volume_record_fills(volumes=outcome.volume_usd, at=now)
-
-
-def record_fills(
-    outcome: Outcome,
-    *,
-    now: datetime,
-    taker: Order,
-    symbol: str,
-    actor: Actor,
-) -> None:
-    """One `order.filled` row per order that got fills in this pass: the taker's by `actor`, the makers' by the
-    system (their owners did nothing just now)."""
-    per_order: dict[int, tuple[Decimal, Decimal, int]] = {}
-    for trade in outcome.trades:
-        for order_id in (trade.maker_order_id, trade.taker_order_id):
-            amount, value, count = per_order.get(order_id, (ZERO, ZERO, 0))
-            per_order[order_id] = (amount + trade.amount, value + trade.quote_amount, count + 1)
-    for order_id, (amount, value, count) in per_order.items():
-        order = outcome.filled[order_id]
-        is_taker = order is taker
-        record(
-            user=user_ref(order.user_id),
-            action=ActivityType.ORDER_FILLED,
-            actor=actor if is_taker else Actor.system(),
-            details=order_details(
-                order,
-                symbol,
-                filled=format(amount, "f"),
-                value=format(value, "f"),
-                trades=count,
-                role="taker" if is_taker else "maker",
-            ),
-            at=now,
-        )
 
 
 # --- market data ------------------------------------------------------------------------------------

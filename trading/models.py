@@ -189,7 +189,9 @@ class Trade(models.Model):
     taker_side = models.CharField(max_length=4, choices=Side.choices)
     price = AmountField()
     amount = AmountField(help_text="Base amount.")
-    quote_amount = AmountField()
+    quote_amount = AmountField(
+        help_text="amount x price cut to the quote currency's precision (0 for a dust fill, trading/engine.py)."
+    )
     maker_fee = AmountField(default=Decimal(0))
     taker_fee = AmountField(default=Decimal(0))
     fee_currency = models.ForeignKey(
@@ -202,8 +204,8 @@ class Trade(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(price__gt=0, amount__gt=0, quote_amount__gt=0),
-                name="trading_trade_positive",
+                condition=Q(price__gt=0, amount__gt=0, quote_amount__gte=0),
+                name="trading_trade_amounts",
             ),
         ]
         indexes = [

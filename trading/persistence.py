@@ -7,7 +7,8 @@ takes it once per batch, so a second matcher that owned the same pair by mistake
 then every balance the command touches in ONE `ledger.locking.lock_balances` call (ascending (account,
 currency), the order every ledger writer uses), then the 30-day volume buckets in ascending user id. Waits are
 bounded by the batch's `lock_timeout`. Matching, settlement, market data and activity rows of a command commit
-together with its batch or not at all.
+together with its batch or not at all. `engine.py` holds the planning, settlement and market-data helpers; every
+activity row trading writes is written here.
 
 Decisions:
 - Self-trade prevention: when an incoming order meets a resting order of the same user (any of their accounts),
@@ -36,11 +37,13 @@ import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, models
 from django.db.models import Q
 
@@ -49,6 +52,7 @@ from activities.models import ActivityType, Outcome
 from activities.services import record
 from common.events import scoped
 from common.models import quoted_column
+from common.money import plain_amount
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
 from conditions.models import Currency, Pair, PairStatus
 from conditions.validation import order_check
@@ -62,6 +66,15 @@ from ledger.settlement import (
     order_account,
 )
 from trading import engine, events
+from trading.core.engine import (
+    INSUFFICIENT_FUNDS,
+    MARKET_TRIGGER,
+    REJECT_AMOUNTS,
+    REJECT_FUNDS,
+    REJECT_RULE,
+    REJECT_TOO_MANY,
+    TOO_MANY_ORDERS,
+)
 from trading.errors import (
     ClientOrderIdConflictError,
     OrderCancelNotAllowedError,
@@ -89,49 +102,65 @@ from trading.models import (
     Trade,
 )
 
-REJECT_RULE = 400
-REJECT_FUNDS = 403
-REJECT_AMOUNTS = 405
-REJECT_TOO_MANY = 437
-INSUFFICIENT_FUNDS = "Insufficient funds"
-TOO_MANY_ORDERS = "Too many active orders"
-MARKET_TRIGGER = "Market Trigger orders are not allowed"
+# The reject codes and texts (protocol §4.6, imported above) are the pure core's: one set for both engines.
 MAX_STOP_CASCADE = 100
 
 
-# The books touched by the batch being run: their feed is diffed and published once per batch (see
-# `book_feed_per_batch`), not once per command.
-_touched: ContextVar[dict[int, tuple[Pair, datetime]] | None] = ContextVar(
-    "book_touched", default=None
-)
+@dataclass(slots=True)
+class _Batch:
+    """What the commands of one batch share: the pairs the runner locked at its start (each locked once, outside
+    any command's savepoint, so no rollback of a command releases it), and the books they touched, whose feed is
+    diffed and published once per batch."""
+
+    locked: dict[str, Pair] = field(default_factory=dict)
+    touched: dict[int, tuple[Pair, datetime]] = field(default_factory=dict)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("trading_batch", default=None)
 
 
 @contextmanager
-def book_feed_per_batch() -> Iterator[Callable[[], None]]:
-    """Inside: commands note the books they touch. The yielded `flush` publishes each touched book's change once
-    (`events.book_changed`: one `seq` per book per batch); call it inside the batch's transaction, under the
-    pairs' locks. Outside such a block every command publishes its own change."""
-    touched: dict[int, tuple[Pair, datetime]] = {}
-    token = _touched.set(touched)
+def batch() -> Iterator[Callable[[], None]]:
+    """The scope of one matcher batch (see `_Batch`). The yielded `flush` publishes each touched book's change
+    once (`events.book_changed`: one `seq` per book per batch); call it inside the batch's transaction, under the
+    pairs' locks. Outside such a block every command locks its pair and publishes its own change."""
+    current = _Batch()
+    token = _batch.set(current)
 
     def flush() -> None:
-        for pair, now in touched.values():
+        for pair, now in current.touched.values():
             with scoped(pair.symbol):
                 events.book_changed(pair, now=now)
-        touched.clear()
+        current.touched.clear()
 
     try:
         yield flush
     finally:
-        _touched.reset(token)
+        _batch.reset(token)
+
+
+def lock_pairs(symbols: list[str]) -> list[Pair]:
+    """Lock the pairs of a batch at its start (call it inside `batch()`, outside any savepoint), in symbol order;
+    unknown symbols are skipped. The batch's commands then find them locked."""
+    current = _batch.get()
+    found = []
+    for symbol in sorted(symbols):
+        try:
+            pair = _lock_pair_row(symbol=symbol)
+        except PairNotFoundError:
+            continue
+        if current is not None:
+            current.locked[symbol] = pair
+        found.append(pair)
+    return found
 
 
 def _book_touched(pair: Pair, now: datetime) -> None:
-    touched = _touched.get()
-    if touched is None:
+    current = _batch.get()
+    if current is None:
         events.book_changed(pair, now=now)
     else:
-        touched[pair.pk] = (pair, now)
+        current.touched[pair.pk] = (pair, now)
 
 
 class DuplicateClientOrderId(Exception):
@@ -149,7 +178,15 @@ class ExpiredClientOrderId(Exception):
         self.order_id = order_id
 
 
-def lock_pair(pair_id: int | None = None, *, symbol: str | None = None) -> Pair:
+def lock_pair(*, symbol: str) -> Pair:
+    """The pair, locked: by the batch already (see `lock_pairs`), else now."""
+    current = _batch.get()
+    if current is not None and symbol in current.locked:
+        return current.locked[symbol]
+    return _lock_pair_row(symbol=symbol)
+
+
+def _lock_pair_row(pair_id: int | None = None, *, symbol: str | None = None) -> Pair:
     """The pair row, locked (the per-pair matching lock), with its currencies joined. Raises
     `PairNotFoundError`.
 
@@ -241,7 +278,7 @@ def replayed(order: Order, symbol: str, actor: Actor) -> None:
         user=order.user,
         action=ActivityType.ORDER_PLACED,
         actor=actor,
-        details=engine.order_details(order, symbol, replayed=True),
+        details=_details(order, symbol, replayed=True),
     )
 
 
@@ -310,7 +347,7 @@ def _reject(order: Order, *, symbol: str, code: int, reason: str, actor: Actor) 
         action=ActivityType.ORDER_REJECTED,
         actor=actor,
         outcome=Outcome.REFUSED,
-        details=engine.order_details(order, symbol, reject_code=code, reason=order.reject_reason),
+        details=_details(order, symbol, reject_code=code, reason=order.reject_reason),
         at=order.created_at,
     )
     events.order_changed(order, events.REJECTED)
@@ -558,7 +595,18 @@ def _run(
         )
     engine.market_update(pair=pair, state=state, now=now, outcome=outcome, rested=rested)
     engine.record_volumes(outcome, now)
-    engine.record_fills(
+    for maker in outcome.removed:  # met on the way: self-trade prevention, or past its GTD time
+        expired = maker.status == OrderStatus.EXPIRED
+        record(
+            user=_user_ref(maker.user_id),
+            action=ActivityType.ORDER_EXPIRED if expired else ActivityType.ORDER_CANCELLED,
+            actor=Actor.system(),
+            details=_details(
+                maker, pair.symbol, reason="expired" if expired else "self_trade_prevention"
+            ),
+            at=now,
+        )
+    _record_fills(
         outcome,
         now=now,
         taker=order,
@@ -573,7 +621,7 @@ def _run(
 
 
 def _record_placed(order: Order, symbol: str, actor: Actor) -> None:
-    details = engine.order_details(
+    details = _details(
         order,
         symbol,
         amount=None if order.amount is None else format(order.amount, "f"),
@@ -597,10 +645,10 @@ def _record_cancelled(
     order: Order, symbol: str, actor: Actor, *, reason: str, now: datetime
 ) -> None:
     record(
-        user=engine.user_ref(order.user_id),
+        user=_user_ref(order.user_id),
         action=ActivityType.ORDER_CANCELLED,
         actor=actor,
-        details=engine.order_details(order, symbol, reason=reason),
+        details=_details(order, symbol, reason=reason),
         at=now,
     )
     events.order_changed(order, events.CANCELED, reason=reason)
@@ -682,16 +730,24 @@ def _remove(
     for order in orders:
         if order.is_resting:
             outcome.touched_sides.add(order.side)
-        engine.remove_from_book(
+        released = engine.remove_from_book(
             balances=balances,
             order=order,
-            symbol=pair.symbol,
             status=status,
             now=now,
             reason=reason,
-            actor=actor,
-            by=by,
             cancel_request_id=cancel_request_id,
+        )
+        record(
+            user=_user_ref(order.user_id),
+            action=ActivityType.ORDER_EXPIRED
+            if status == OrderStatus.EXPIRED
+            else ActivityType.ORDER_CANCELLED,
+            actor=actor,
+            details=_details(
+                order, pair.symbol, reason=reason, **_staff_details(order, by, released)
+            ),
+            at=now,
         )
     engine.market_update(pair=pair, state=state, now=now, outcome=outcome)
     _book_touched(pair, now)
@@ -763,3 +819,74 @@ def expire_due(cmd: ExpireDue) -> Reply:
             now=cmd.at,
         )
     return Reply(cmd.id, order_ids=tuple(order.pk for order in orders), count=len(orders))
+
+
+# --- activity rows: every row trading writes is written here -------------------------------------
+
+
+def _user_ref(user_id: int):  # type: ignore[no-untyped-def]
+    """A user instance good enough for a foreign key, without a query."""
+    return get_user_model()(pk=user_id)
+
+
+def _details(order: Order, symbol: str, **extra: object) -> dict[str, object]:
+    details: dict[str, object] = {
+        "order_id": order.pk,
+        "client_order_id": order.client_order_id,
+        "pair": symbol,
+        "side": order.side,
+        "type": order.order_type,
+        "status": order.status,
+    }
+    details.update(extra)
+    return {key: value for key, value in details.items() if value is not None}
+
+
+def _staff_details(order: Order, by: str, released: Decimal) -> dict[str, object]:
+    if not by:
+        return {}
+    amounts = {
+        "amount": order.amount,
+        "price": order.price,
+        "executed_amount": order.executed_amount,
+        "released": released,
+        "released_currency": order.hold_currency_id,
+    }
+    return {
+        "by": by,
+        **{k: plain_amount(v) if isinstance(v, Decimal) else v for k, v in amounts.items()},
+    }
+
+
+def _record_fills(
+    outcome: engine.Outcome,
+    *,
+    now: datetime,
+    taker: Order,
+    symbol: str,
+    actor: Actor,
+) -> None:
+    """One `order.filled` row per order that got fills in this pass: the taker's by `actor`, the makers' by the
+    system (their owners did nothing just now)."""
+    per_order: dict[int, tuple[Decimal, Decimal, int]] = {}
+    for trade in outcome.trades:
+        for order_id in (trade.maker_order_id, trade.taker_order_id):
+            amount, value, count = per_order.get(order_id, (Decimal(0), Decimal(0), 0))
+            per_order[order_id] = (amount + trade.amount, value + trade.quote_amount, count + 1)
+    for order_id, (amount, value, count) in per_order.items():
+        order = outcome.filled[order_id]
+        is_taker = order is taker
+        record(
+            user=_user_ref(order.user_id),
+            action=ActivityType.ORDER_FILLED,
+            actor=actor if is_taker else Actor.system(),
+            details=_details(
+                order,
+                symbol,
+                filled=format(amount, "f"),
+                value=format(value, "f"),
+                trades=count,
+                role="taker" if is_taker else "maker",
+            ),
+            at=now,
+        )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -109,29 +110,23 @@ def order_place(
         expire_at=expire_at if kind.time_in_force == TimeInForce.GTD else None,
     )
     fingerprint = persistence.fingerprint(draft, account, symbol)
+    door = partial(
+        _door,
+        user=user,
+        account=account,
+        symbol=symbol,
+        client_order_id=client_order_id,
+        fingerprint=fingerprint,
+        now=now,
+        claim=claim,
+    )
     try:
-        owner, earlier = _door(
-            user=user,
-            account=account,
-            symbol=symbol,
-            client_order_id=client_order_id,
-            fingerprint=fingerprint,
-            now=now,
-            claim=claim,
-        )
+        owner, earlier = door()
     except persistence.ExpiredClientOrderId as expired:
         # Released in a transaction of its own (that order's row lock, nothing else held); the claim, if any,
         # was rolled back with the door's transaction and runs again.
         _client_order_id_release(order_id=expired.order_id)
-        owner, earlier = _door(
-            user=user,
-            account=account,
-            symbol=symbol,
-            client_order_id=client_order_id,
-            fingerprint=fingerprint,
-            now=now,
-            claim=claim,
-        )
+        owner, earlier = door()
     if earlier is not None:
         persistence.replayed(earlier, symbol, actor)
         return PlaceResult(order=earlier, replayed=True)
@@ -196,7 +191,9 @@ def _door(
 
 def _orders(ids: tuple[int, ...]) -> list[Order]:
     """The orders a reply names, as committed, in the reply's order."""
-    found = Order.objects.select_related("pair", "account", "user").in_bulk(list(ids))
+    found = Order.objects.select_related(
+        "pair__base", "pair__quote", "pair__fee_currency", "account", "user"
+    ).in_bulk(list(ids))
     return [found[order_id] for order_id in ids]
 
 

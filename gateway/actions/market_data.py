@@ -2,7 +2,8 @@
 and their signed twins. Every rule lives in `trading.selectors`; these handlers rename and format.
 
 Prices and amounts are strings padded to the pair's price precision and the base currency's precision
-(`gateway.wire.padded`); candles carry JSON numbers, as the protocol says (`gateway.wire.json_number`).
+(`gateway.wire.padded`; quote volumes to the quote currency's); candles carry JSON numbers, as the protocol says,
+at the same precisions, in fixed-point and without trailing zeros (`gateway.wire.json_number`).
 """
 
 from collections.abc import Iterable
@@ -211,6 +212,7 @@ def _candle_rows(pair: Pair, params: dict[str, Any], call: Call) -> list[dict[st
         limit=params.get("limit"),
     )
     out = []
+    price, base = pair.price_precision, pair.base.precision
     for row in rows:
         candle: dict[str, Any] = {"timestamp": epoch_ms(row.start)}
         if row.open is not None:
@@ -218,11 +220,11 @@ def _candle_rows(pair: Pair, params: dict[str, Any], call: Call) -> list[dict[st
             assert row.low is not None
             assert row.close is not None
             candle.update(
-                open=json_number(row.open),
-                high=json_number(row.high),
-                low=json_number(row.low),
-                close=json_number(row.close),
-                volume=json_number(row.volume),
+                open=json_number(row.open, price),
+                high=json_number(row.high, price),
+                low=json_number(row.low, price),
+                close=json_number(row.close, price),
+                volume=json_number(row.volume, base),
             )
         candle["resolution"] = row.resolution
         if row.is_closed:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from conditions.models import Pair
 from trading.models import PairState
 from trading.selectors import order_book, tickers
 from trading.tests.helpers import place
@@ -124,6 +125,25 @@ def test_candles_on_the_wire(alice) -> None:  # type: ignore[no-untyped-def]
     )
     assert len(keyed["BTC-USD"]) == 1
     assert keyed["NOPE-USD"] == {"error": {"code": 400, "reason": "Unsupported pair NOPE-USD"}}
+
+
+def test_candle_numbers_are_fixed_point_at_the_pairs_precisions(alice, bob) -> None:  # type: ignore[no-untyped-def]
+    Pair.objects.update(min_amount=D("0.00001"), min_value=D("1"))
+    place(alice, "SELL", "0.00005", "50000.1")
+    place(bob, "BUY", "0.00005", "50000.1")
+    place(alice, "SELL", "0.1", "51000")
+    body = {"pair": "BTC-USD", "resolution": "1m", "dataType": "bestAsk", "limit": 1}
+    body["toISO"] = datetime.now(UTC).isoformat()
+    response = Client().post(
+        "/api/spot/rest-public/get_candles", data=json.dumps(body), content_type="application/json"
+    )
+    # JSON numbers as the protocol sends them, never `5e-05` (what a float gives): the base volume at BTC's
+    # 8 decimals at most, prices at the pair's 1, without trailing zeros.
+    text = response.content.decode()
+    assert '"volume":0.00005,' in text
+    assert '"open":50000.1,' in text
+    assert '"close":51000,' in text
+    assert "e-" not in text.lower()
 
 
 @pytest.mark.parametrize(

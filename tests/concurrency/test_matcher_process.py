@@ -4,7 +4,8 @@ against the test database, the doors in this process with `TRADING_MATCHER=redis
 - orders placed through the broker match and answer as the embedded matcher does;
 - a pair whose matcher is down is refused with 503 within the bounded wait, and other pairs keep trading;
 - `kill -9` of the matcher mid-storm loses nothing that was answered and runs nothing twice;
-- two processes on disjoint pairs keep each pair's sequence gap-free.
+- two processes on disjoint pairs keep each pair's sequence gap-free;
+- a matcher busy with a batch longer than its alive key's expiry still shows itself alive.
 """
 
 import json
@@ -16,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,12 +30,12 @@ from django.db import connection
 from accounts.services import user_create
 from activities.actor import Actor
 from conditions.models import Pair
-from conditions.tests.factories import CurrencyFactory, PairFactory
-from fees.schedule import publish_new_version
-from fees.tests.factories import FeeScheduleFactory
 from tests.concurrency.invariants import check_trading_invariants
 from trading.errors import OrderFinalError, OrderNotFoundError, TradingUnavailableError
-from trading.matcher.process import shard_of
+from trading.matcher.commands import Command, ExpireDue, Reply, encode
+from trading.matcher.process import MatcherProcess, shard_of
+from trading.matcher.runner import Runner
+from trading.matcher.transport import ALIVE_TTL_S, alive_key, stream_key
 from trading.models import OPEN_STATUSES, MatcherCommand, Order, OrderStatus, Side
 from trading.services import order_cancel, order_place
 from trading.tests.helpers import fund
@@ -43,6 +45,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _forget_trading_keys(client: redis.Redis) -> None:
+    stale = list(client.scan_iter("trading:*"))
+    if stale:
+        client.delete(*stale)
+
+
 @pytest.fixture
 def broker(settings: Any) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """Start matcher processes on the test database; the doors here send to them through Redis."""
@@ -50,9 +58,7 @@ def broker(settings: Any) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     if not url:
         pytest.skip("needs REDIS_URL")
     client = redis.Redis.from_url(url)
-    stale = list(client.scan_iter("trading:*"))
-    if stale:
-        client.delete(*stale)
+    _forget_trading_keys(client)
     settings.TRADING_MATCHER, settings.TRADING_MATCHER_URL = "redis", url
     settings.TRADING_MATCHER_WAIT_S = 3.0
     db = connection.settings_dict
@@ -89,21 +95,7 @@ def broker(settings: Any) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-    stale = list(client.scan_iter("trading:*"))
-    if stale:
-        client.delete(*stale)
-
-
-@pytest.fixture
-def market(db: None) -> list[Pair]:
-    btc_usd = PairFactory()
-    eth = CurrencyFactory(code="ETH", name="Ether", usd_rate=Decimal("2500"))
-    eth_usd = PairFactory(
-        base=eth, tick_size=Decimal("0.01"), min_price=Decimal("1"), min_value=Decimal("1")
-    )
-    FeeScheduleFactory(name="Standard", tiers=[("0", "0.1", "0.2")])
-    publish_new_version()
-    return [btc_usd, eth_usd]
+    _forget_trading_keys(client)
 
 
 def _trader(n: int) -> Any:
@@ -112,6 +104,17 @@ def _trader(n: int) -> Any:
     )
     fund(trader, USD="200000", BTC="3", ETH="40")
     return trader
+
+
+def _assert_gap_free(pair: Pair) -> None:
+    """The pair's commands are numbered 1, 2, 3, ... with no gap and no number twice."""
+    seqs = list(
+        MatcherCommand.objects.filter(pair=pair, seq__isnull=False)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+    )
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert seqs
 
 
 def _place(trader: Any, side: str, amount: str, price: str | None, **extra: Any) -> Any:
@@ -145,13 +148,8 @@ def test_orders_through_the_broker_match_and_answer_after_commit(
     with pytest.raises(OrderFinalError):
         order_cancel(user=alice, order_id=resting.order.pk, actor=Actor.system())
     # Each command is numbered in the pair's sequence, gap-free.
-    seqs = list(
-        MatcherCommand.objects.filter(pair__symbol="BTC-USD")
-        .order_by("seq")
-        .values_list("seq", flat=True)
-    )
-    assert seqs == list(range(1, len(seqs) + 1))
-    assert len(seqs) >= 4
+    _assert_gap_free(market[0])
+    assert MatcherCommand.objects.filter(pair=market[0]).count() >= 4
     check_trading_invariants()
     # The pair's event stream in the broker: numbered +1 from 1, in commit order, every kind of change.
     entries = redis.Redis.from_url(settings.TRADING_MATCHER_URL).xrange("trading:events:BTC-USD")
@@ -279,12 +277,7 @@ def test_kill_9_mid_storm_loses_nothing_answered_and_runs_nothing_twice(
     assert not Order.objects.filter(client_order_id__in=refused).exists()
     # No command ran twice: one row per id, and each pair's sequence is gap-free.
     for pair in market:
-        seqs = list(
-            MatcherCommand.objects.filter(pair=pair, seq__isnull=False)
-            .order_by("seq")
-            .values_list("seq", flat=True)
-        )
-        assert seqs == list(range(1, len(seqs) + 1))
+        _assert_gap_free(pair)
     check_trading_invariants()
 
 
@@ -311,11 +304,48 @@ def test_two_matchers_on_disjoint_shards_keep_each_sequence_gap_free(
         "ETH-USD",
     }
     for pair in market:
-        seqs = list(
-            MatcherCommand.objects.filter(pair=pair, seq__isnull=False)
-            .order_by("seq")
-            .values_list("seq", flat=True)
-        )
-        assert seqs == list(range(1, len(seqs) + 1))
-        assert seqs
+        _assert_gap_free(pair)
     check_trading_invariants()
+
+
+class _HeldRunner(Runner):
+    """Holds its batch until released: a batch that lasts as long as the test wants (a slow database, a lock
+    wait, a loaded machine)."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def run(self, commands: Any) -> list[Reply]:
+        self.entered.set()
+        self.release.wait(timeout=30)
+        return [Reply(command.id) for command in commands]
+
+
+def test_a_matcher_busy_with_a_long_batch_still_shows_itself_alive(settings: Any) -> None:
+    """The doors refuse a pair at once when its alive key is missing: that must mean the matcher is down, not
+    that its batch outlasted the key's expiry (the doors' own wait bounds a slow batch)."""
+    url = settings.REDIS_URL
+    if not url:
+        pytest.skip("needs REDIS_URL")
+    client = redis.Redis.from_url(url)
+    _forget_trading_keys(client)
+    runner = _HeldRunner()
+    matcher = MatcherProcess(symbols=["BTC-USD"], consumer="held", url=url, runner=runner)
+    serving = threading.Thread(target=matcher.run)
+    serving.start()
+    try:
+        command: Command = ExpireDue(symbol="BTC-USD", at=datetime.now(UTC))
+        client.xadd(stream_key("BTC-USD"), {"c": encode(command)})
+        assert runner.entered.wait(timeout=30)
+        time.sleep(ALIVE_TTL_S + 1.5)  # longer than the key lives without renewal
+        assert client.exists(alive_key("BTC-USD"))
+    finally:
+        runner.release.set()
+        matcher.stop()
+        serving.join(timeout=30)
+    assert not serving.is_alive()
+    # Stopped: the key goes at once, and nothing sets it again.
+    time.sleep(1.5)
+    assert not client.exists(alive_key("BTC-USD"))
+    _forget_trading_keys(client)

@@ -16,9 +16,6 @@ import pytest
 from accounts.services import user_create
 from activities.actor import Actor
 from conditions.models import Pair
-from conditions.tests.factories import CurrencyFactory, PairFactory
-from fees.schedule import publish_new_version
-from fees.tests.factories import FeeScheduleFactory
 from ledger.models import Balance
 from tests.concurrency.invariants import check_trading_invariants
 from tests.concurrency.live import parallel as run_concurrently
@@ -31,18 +28,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 TRADERS = 8
 ROUNDS = 25
-
-
-@pytest.fixture
-def market(db: None) -> list[Pair]:
-    btc_usd = PairFactory()
-    eth = CurrencyFactory(code="ETH", name="Ether", usd_rate=Decimal("2500"))
-    eth_usd = PairFactory(
-        base=eth, tick_size=Decimal("0.01"), min_price=Decimal("1"), min_value=Decimal("1")
-    )
-    FeeScheduleFactory(name="Standard", tiers=[("0", "0.1", "0.2")])
-    publish_new_version()
-    return [btc_usd, eth_usd]
 
 
 @pytest.fixture

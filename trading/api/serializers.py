@@ -23,15 +23,33 @@ def _field(row, name):  # type: ignore[no-untyped-def]
     return row[name] if isinstance(row, dict) else getattr(row, name)
 
 
-# Orders and my trades leave by the one display rule: amounts with their currency's precision, prices with the
-# pair's ("97250.5", "0.00100000", "97.25").
+# Orders, my trades and the market data leave by the one display rule: amounts with their currency's precision,
+# prices with the pair's ("97250.5", "0.00100000", "97.25").
 BASE = precision_of(lambda row: _field(row, "pair").base_id)
 QUOTE = precision_of(lambda row: _field(row, "pair").quote_id)
 FEE = precision_of(lambda row: _field(row, "fee_currency_id"))
 
 
+def _pair(row, context):  # type: ignore[no-untyped-def]
+    """The row's pair: the one the view put in the context (book levels, public trades, candles), else its own."""
+    return context["pair"] if "pair" in context else _field(row, "pair")
+
+
 def PRICE(row, context):  # type: ignore[no-untyped-def]  # noqa: N802 - read as a constant beside BASE/QUOTE
-    return _field(row, "pair").price_precision
+    return _pair(row, context).price_precision
+
+
+# Market data by the same rule, from the pair's own currencies (the views join them).
+def MARKET_BASE(row, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    return _pair(row, context).base.precision
+
+
+def MARKET_QUOTE(row, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    return _pair(row, context).quote.precision
+
+
+def USD(row, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    return 2
 
 
 class OrderOutputSerializer(serializers.Serializer):
@@ -81,14 +99,14 @@ class TradeOutputSerializer(serializers.Serializer):
 class PublicTradeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     side = serializers.CharField(source="taker_side", help_text="The taker's side.")
-    price = AmountField()
-    amount = AmountField()
+    price = MoneyField(places=PRICE)
+    amount = MoneyField(places=MARKET_BASE)
     created_at = serializers.DateTimeField()
 
 
 class LevelSerializer(serializers.Serializer):
-    price = AmountField()
-    amount = AmountField()
+    price = MoneyField(places=PRICE)
+    amount = MoneyField(places=MARKET_BASE)
 
 
 class OrderBookOutputSerializer(serializers.Serializer):
@@ -100,27 +118,29 @@ class OrderBookOutputSerializer(serializers.Serializer):
 
 class TickerOutputSerializer(serializers.Serializer):
     pair = serializers.CharField(source="pair.symbol")
-    best_bid = AmountField(allow_null=True)
-    best_ask = AmountField(allow_null=True)
-    last = AmountField(allow_null=True, help_text="Last trade price, else the mid price.")
-    last_trade_price = AmountField(allow_null=True)
-    last_trade_volume = AmountField(allow_null=True)
+    best_bid = MoneyField(places=PRICE, allow_null=True)
+    best_ask = MoneyField(places=PRICE, allow_null=True)
+    last = MoneyField(
+        places=PRICE, allow_null=True, help_text="Last trade price, else the mid price."
+    )
+    last_trade_price = MoneyField(places=PRICE, allow_null=True)
+    last_trade_volume = MoneyField(places=MARKET_BASE, allow_null=True)
     last_trade_at = serializers.DateTimeField(allow_null=True)
-    high = AmountField(allow_null=True, help_text="Highest trade price, last 24 h.")
-    low = AmountField(allow_null=True)
-    price_change = AmountField(allow_null=True)
-    volume = AmountField(help_text="Base volume, last 24 h.")
-    quote_volume = AmountField()
-    volume_30d = AmountField()
-    volume_usd = AmountField()
+    high = MoneyField(places=PRICE, allow_null=True, help_text="Highest trade price, last 24 h.")
+    low = MoneyField(places=PRICE, allow_null=True)
+    price_change = MoneyField(places=PRICE, allow_null=True)
+    volume = MoneyField(places=MARKET_BASE, help_text="Base volume, last 24 h.")
+    quote_volume = MoneyField(places=MARKET_QUOTE)
+    volume_30d = MoneyField(places=MARKET_BASE)
+    volume_usd = MoneyField(places=USD)
 
 
 class CandleOutputSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     resolution = serializers.CharField()
-    open = AmountField(allow_null=True)
-    high = AmountField(allow_null=True)
-    low = AmountField(allow_null=True)
-    close = AmountField(allow_null=True)
-    volume = AmountField()
+    open = MoneyField(places=PRICE, allow_null=True)
+    high = MoneyField(places=PRICE, allow_null=True)
+    low = MoneyField(places=PRICE, allow_null=True)
+    close = MoneyField(places=PRICE, allow_null=True)
+    volume = MoneyField(places=MARKET_BASE)
     is_closed = serializers.BooleanField()

@@ -199,10 +199,9 @@ class OrderBookApi(MarketApi):
     def get(self, request: Request, symbol: str) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
+        pair = pair_get(symbol=symbol)
         book = selectors.order_book(
-            pair=pair_get(symbol=symbol),
-            at=timezone.now(),
-            depth=filters.validated_data.get("depth"),
+            pair=pair, at=timezone.now(), depth=filters.validated_data.get("depth")
         )
         return Response(
             OrderBookOutputSerializer(
@@ -211,7 +210,8 @@ class OrderBookApi(MarketApi):
                     "at": book.at,
                     "bids": [{"price": p, "amount": a} for p, a in book.bids],
                     "asks": [{"price": p, "amount": a} for p, a in book.asks],
-                }
+                },
+                context={"pair": pair},
             ).data
         )
 
@@ -240,10 +240,9 @@ class PublicTradesApi(MarketApi):
     def get(self, request: Request, symbol: str) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        trades = selectors.trade_list(
-            pair=pair_get(symbol=symbol), limit=filters.validated_data["limit"]
-        )
-        return Response(PublicTradeOutputSerializer(trades, many=True).data)
+        pair = pair_get(symbol=symbol)
+        trades = selectors.trade_list(pair=pair, limit=filters.validated_data["limit"])
+        return Response(PublicTradeOutputSerializer(trades, many=True, context={"pair": pair}).data)
 
 
 class CandlesApi(MarketApi):
@@ -267,8 +266,9 @@ class CandlesApi(MarketApi):
         filters.is_valid(raise_exception=True)
         values = filters.validated_data
         start: datetime | None = values.get("start")
+        pair = pair_get(symbol=symbol)
         rows = selectors.candles(
-            pair=pair_get(symbol=symbol),
+            pair=pair,
             resolution=values["resolution"],
             data_type=values["data_type"],
             at=timezone.now(),
@@ -276,4 +276,4 @@ class CandlesApi(MarketApi):
             end=values.get("end"),
             limit=values.get("limit") or (None if start and values.get("end") else 100),
         )
-        return Response(CandleOutputSerializer(rows, many=True).data)
+        return Response(CandleOutputSerializer(rows, many=True, context={"pair": pair}).data)

@@ -69,7 +69,7 @@ class Order:
             if not is_market:
                 assert self.price is not None
                 assert self.amount is not None
-                spend = quote_cost(self.amount, self.price)
+                spend = quote_cost(self.amount, self.price, spec.quote_places)
             elif self.amount is None:
                 assert self.quote_amount is not None
                 spend = self.quote_amount
@@ -81,15 +81,15 @@ class Order:
         fee = ZERO if spec.fee_in_quote else fee_for(self.amount, rate, spec.fee_places)
         return spec.base, self.amount + fee
 
-    def reserve_after(self, cost_left: Decimal) -> Decimal:
+    def reserve_after(self, cost_left: Decimal, quote_places: int) -> Decimal:
         """What this order must keep reserved for what it has not filled yet, fee excluded. `cost_left`: what
-        a market buy's plan has still to pay."""
+        a market buy's plan has still to pay; `quote_places`: the quote currency's precision."""
         if self.side is SELL:
             return self.remaining
         if self.order_type is MARKET:
             return cost_left
         assert self.price is not None
-        return quote_cost(self.remaining, self.price)
+        return quote_cost(self.remaining, self.price, quote_places)
 
 
 class Level:

@@ -9,8 +9,9 @@ Place, in this order (the first that applies decides):
 4. A stop limit whose stop price the last trade has not reached waits off the book. Anything else is planned
    against the book: the opposite side best price first, then earliest; a limit stops at its price, a market
    order sweeps. A base amount fills up to `amount`; a market buy by quote amount spends up to `quote_amount`
-   in whole lots. Resting orders of the same USER met on the way are cancelled (self-trade prevention: the
-   resting order goes, the incoming one goes on) and expired GTD orders are expired, instead of trading.
+   in whole lots, and stops when what is left of it buys nothing worth one unit of the quote. Resting orders
+   of the same USER met on the way are cancelled (self-trade prevention: the resting order goes, the incoming
+   one goes on) and expired GTD orders are expired, instead of trading.
 5. A FOK order the book cannot fill completely is accepted and cancelled at once (`fill_or_kill`), reserving
    and changing nothing else.
 6. Funds: `funds.reserve` must grant the order's reservation (`Order.hold_for`), else it is rejected (403,
@@ -342,10 +343,11 @@ class PairEngine:
         by_quote = taker.amount is None
         left = taker.quote_amount if by_quote else taker.remaining
         assert left is not None
-        lot = self.spec.lot_size
+        lot, places = self.spec.lot_size, self.spec.quote_places
         user = taker.user_id
         steps: list[tuple[int, Order, Decimal, Decimal]] = []
         cost = ZERO
+        fills = False
         budget_bound = (
             False  # a market buy by quote amount's last fill was cut by its budget, not the maker
         )
@@ -366,18 +368,23 @@ class PairEngine:
                     budget_bound = amount < maker.remaining
                 else:
                     amount = min(maker.remaining, left)
-                value = quote_value(amount, price) if amount > 0 else ZERO
-                if value <= 0:
-                    # Not one more lot affordable (or a value below the smallest unit): done, not exhausted.
-                    return _Plan(steps, cost, False, cost > 0)
+                if amount <= 0:
+                    # Not one more lot affordable: done, not exhausted.
+                    return _Plan(steps, cost, False, fills)
+                value = quote_value(amount, price, places)
+                if value <= 0 and budget_bound:
+                    # What is left of the budget buys nothing worth one unit of the quote: done. (A resting
+                    # order's dust remainder fills for 0 instead: module `rules`.)
+                    return _Plan(steps, cost, False, fills)
                 steps.append((_FILL, maker, amount, value))
+                fills = True
                 cost += value
                 left -= value if by_quote else amount
                 if left == 0:
                     return _Plan(steps, cost, False, True)
         # A budget that ran out within the last maker's order leaves the order done even when that maker was
         # the last one on the book.
-        return _Plan(steps, cost, not budget_bound, cost > 0)
+        return _Plan(steps, cost, not budget_bound, fills)
 
     def _pass(self, taker: Order, plan: _Plan) -> None:
         """Execute `plan` for the funded `taker`, then settle what is left of it (step 7 of the docstring)."""
@@ -497,7 +504,7 @@ class PairEngine:
         its hold: what it holds beyond what it still needs, then available funds (see the module docstring)."""
         if fee <= 0:
             return ZERO, ZERO
-        spare = order.hold_remaining - order.reserve_after(cost_left)
+        spare = order.hold_remaining - order.reserve_after(cost_left, self.spec.quote_places)
         from_hold = min(fee, spare) if spare > 0 else ZERO
         order.hold_remaining -= from_hold
         short = fee - from_hold

@@ -3,21 +3,31 @@
 The names and values of `Side`, `OrderType`, `TimeInForce` and `Status` are those of `trading.models`, so a
 stored order maps onto the core one to one.
 
-Money rules (the ones the matching engine has always applied):
-- A fill's quote value is `amount * price` cut (ROUND_DOWN) to `QUOTE_PLACES` decimals: the user never pays for
-  a fraction of a unit nobody receives.
+Money rules (the ones the matching engine applies, `trading/engine.py`; a differential test holds them equal).
+Nothing below a currency's precision ever enters a balance: every amount a fill moves is already in its
+currency's precision (`PairSpec.quote_places`, `PairSpec.fee_places`; base amounts are multiples of the lot):
+- A fill's quote value is `amount * price` cut (ROUND_DOWN) to the quote currency's places. The buyer pays and
+  the seller receives that same value, so the quote legs sum to zero exactly and nobody is credited what nobody
+  paid; the cut (less than one unit of the quote's last decimal per fill) is the seller's. A fill worth less than
+  one unit (a dust remainder: 5 satoshi at 97,000 USD) moves its base for a value of 0 rather than stalling the
+  book.
 - A fee is `value * rate / 100` rounded UP (toward the exchange) to the fee currency's places, and never more
   than the value it is charged on. `value` is the fill's amount in the fee currency; `rate` is in percent.
-- What an order reserves (`book.Order.hold_for`): a buy reserves quote (limit: `amount * price` rounded up; market: the cost
-  its plan found, or its quote amount) and, when fees are in quote, the fee at the higher of its two rates (a
-  limit order may end up maker or taker; a market order is always taker); a sell reserves its base amount and,
-  when fees are in base, the fee on it.
-- What an open order must keep reserved for what it has not filled (`book.Order.reserve_after`), fee excluded: a sell its
-  remaining amount, a limit buy `remaining * price` rounded up, a market buy the cost its plan has still to pay.
+- What an order reserves (`book.Order.hold_for`): a buy reserves quote (limit: `amount * price` rounded UP to the
+  quote's places; market: the cost its plan found, or its quote amount) and, when fees are in quote, the fee at
+  the higher of its two rates (a limit order may end up maker or taker; a market order is always taker); a sell
+  reserves its base amount and, when fees are in base, the fee on it.
+- What an open order must keep reserved for what it has not filled (`book.Order.reserve_after`), fee excluded: a
+  sell its remaining amount, a limit buy `remaining * price` rounded UP to the quote's places, a market buy the
+  cost its plan has still to pay.
+Cutting values and rounding reservations up is what keeps a buyer within its hold: the values of its fills are
+whole units each at most their exact value, so what it paid plus `remaining * price` rounded up never exceeds
+`amount * price` rounded up (a multiple of the unit plus a number rounds up to that multiple plus the number
+rounded up).
 
 Arithmetic uses the current decimal context, and `PairEngine` runs every command under `EXACT` (100 significant
 digits): no product or sum of supported amounts (30 digits, 12 decimals) is ever rounded there, so the only
-roundings are the two named above. Call these functions under `decimal.localcontext(EXACT)` elsewhere too
+roundings are the ones named above. Call these functions under `decimal.localcontext(EXACT)` elsewhere too
 (operators under a context are several times cheaper than the context's own methods, and these run per fill).
 """
 
@@ -25,13 +35,10 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_UP, Context, Decimal
 from enum import StrEnum
 
-QUOTE_PLACES = 12  # = common.money.DECIMAL_PLACES, the precision every amount is stored with
+MAX_PLACES = 12  # = common.money.DECIMAL_PLACES, the precision every amount is stored with
 EXACT = Context(prec=100)
 ZERO = Decimal(0)
-_STEPS = tuple(
-    Decimal(1).scaleb(-places) for places in range(QUOTE_PLACES + 1)
-)  # 1, 0.1, ... 1E-12
-_QUOTE_STEP = _STEPS[QUOTE_PLACES]
+_STEPS = tuple(Decimal(1).scaleb(-places) for places in range(MAX_PLACES + 1))  # 1, 0.1, ... 1E-12
 
 
 class Side(StrEnum):
@@ -74,8 +81,9 @@ CANCELLED, EXPIRED = Status.CANCELLED, Status.EXPIRED
 class PairSpec:
     """What the core needs to know about its pair.
 
-    `fee_currency` is `base` or `quote`; `fee_places` its precision. `lot_size` is the step a market buy by
-    quote amount fills in. `max_open_orders` caps the open orders (resting and waiting stops) of one account on
+    `quote_places` is the quote currency's precision, `fee_currency` is `base` or `quote` and `fee_places` its
+    precision (the same as `quote_places` when fees are in quote). `lot_size` is the step a market buy by quote
+    amount fills in. `max_open_orders` caps the open orders (resting and waiting stops) of one account on
     the pair; None: no cap. `stop_cascade` caps how many stop orders one command triggers (the rest wait for a
     `TriggerStops` command, and `Result.stops_pending` says so).
     """
@@ -83,6 +91,7 @@ class PairSpec:
     symbol: str
     base: str
     quote: str
+    quote_places: int
     fee_currency: str
     fee_places: int
     lot_size: Decimal
@@ -94,22 +103,26 @@ class PairSpec:
             raise ValueError(f"{self.symbol}: fees must be in {self.base} or {self.quote}")
         if self.lot_size <= 0 or self.stop_cascade < 1:
             raise ValueError(f"{self.symbol}: lot size and stop cascade must be positive")
-        if not 0 <= self.fee_places <= QUOTE_PLACES:
-            raise ValueError(f"{self.symbol}: fee places must be within 0..{QUOTE_PLACES}")
+        for places in (self.quote_places, self.fee_places):
+            if not 0 <= places <= MAX_PLACES:
+                raise ValueError(f"{self.symbol}: places must be within 0..{MAX_PLACES}")
+        if self.fee_in_quote and self.fee_places != self.quote_places:
+            raise ValueError(f"{self.symbol}: fees in {self.quote} have its places")
 
     @property
     def fee_in_quote(self) -> bool:
         return self.fee_currency == self.quote
 
 
-def quote_value(amount: Decimal, price: Decimal) -> Decimal:
-    """The quote value of `amount` at `price`, cut to `QUOTE_PLACES` decimals."""
-    return (amount * price).quantize(_QUOTE_STEP, ROUND_DOWN)
+def quote_value(amount: Decimal, price: Decimal, places: int) -> Decimal:
+    """The quote value of a fill of `amount` at `price`, cut to the quote currency's `places`."""
+    return (amount * price).quantize(_STEPS[places], ROUND_DOWN)
 
 
-def quote_cost(amount: Decimal, price: Decimal) -> Decimal:
-    """What buying `amount` at `price` can cost at most: the value rounded UP (reserving never falls short)."""
-    return (amount * price).quantize(_QUOTE_STEP, ROUND_UP)
+def quote_cost(amount: Decimal, price: Decimal, places: int) -> Decimal:
+    """What buying `amount` at `price` can cost at most, however it fills: the value rounded UP to the quote
+    currency's `places` (reserving never falls short)."""
+    return (amount * price).quantize(_STEPS[places], ROUND_UP)
 
 
 def fee_for(value: Decimal, rate: Decimal, places: int) -> Decimal:

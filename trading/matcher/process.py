@@ -3,16 +3,18 @@ pairs, fed through Redis Streams.
 
 Each pair has a stream `trading:cmd:<SYMBOL>` and one consumer group (`matchers`); this process reads its pairs'
 streams as the group's consumer `shard-<k>` (a stable name: after a restart it first reads again what it had
-read and not acknowledged, then new commands). The loop:
-1. show itself alive for its pairs (`trading:alive:<SYMBOL>`, a few seconds' expiry, renewed every second);
-2. read up to `BATCH_MAX` commands from all its streams (blocking briefly when idle);
-3. mark each taken (`SET trading:fate:<id> taken NX`); one its door abandoned first is dropped unrun;
-4. add its timed commands when due (`ExpireDue`, `TriggerStops` per pair, every `TRADING_EXPIRY_INTERVAL_S`);
-5. run them as one batch (`Runner.run`: one transaction, commands already committed answered from the database);
-6. after the commit: publish the batch's events to each pair's event stream (`stream.py`), push each reply to
+read and not acknowledged, then new commands). A thread of its own shows the process alive for its pairs
+(`trading:alive:<SYMBOL>`, a few seconds' expiry, renewed every second), so a batch that outlasts the expiry (a
+slow database, a lock wait, a loaded machine) does not make its pairs look down: the doors refuse a pair without
+that key at once, and bound a slow batch with their own wait. The loop:
+1. read up to `BATCH_MAX` commands from all its streams (blocking briefly when idle);
+2. mark each taken (`SET trading:fate:<id> taken NX`); one its door abandoned first is dropped unrun;
+3. add its timed commands when due (`ExpireDue`, `TriggerStops` per pair, every `TRADING_EXPIRY_INTERVAL_S`);
+4. run them as one batch (`Runner.run`: one transaction, commands already committed answered from the database);
+5. after the commit: publish the batch's events to each pair's event stream (`stream.py`), push each reply to
    its door, then acknowledge the stream entries.
-A `kill -9` between 5 and 6 leaves the entries unacknowledged: the restarted process reads them again, finds them
-committed, and answers them from the database (nothing runs twice). One between 2 and 5 runs them then.
+A `kill -9` between 4 and 5 leaves the entries unacknowledged: the restarted process reads them again, finds them
+committed, and answers them from the database (nothing runs twice). One between 1 and 4 runs them then.
 
 Pairs are split across processes by a stable hash of the symbol (`shard_of`), so `--shard k/n` needs no shared
 state; `--pairs` names them instead.
@@ -53,6 +55,7 @@ from trading.matcher.transport import (
 logger = logging.getLogger(__name__)
 
 BLOCK_MS = 50
+ALIVE_EVERY_S = 1.0
 
 
 def shard_of(symbol: str, shards: int) -> int:
@@ -81,7 +84,6 @@ class MatcherProcess:
         self.runner = runner or Runner()
         self.stream = EventStream(self.redis)
         self.stopping = threading.Event()
-        self._next_alive = 0.0
         self._next_timed = time.monotonic() + settings.TRADING_EXPIRY_INTERVAL_S
         self.batches = 0
         self.commands = 0
@@ -92,10 +94,19 @@ class MatcherProcess:
     def run(self) -> None:
         """Serve until `stop()` (SIGTERM/SIGINT when run by the command): what was read is finished first."""
         self._groups()
+        heartbeat = threading.Thread(target=self._heartbeat, name=f"{self.consumer}-alive")
+        heartbeat.start()
+        try:
+            self._serve()
+        finally:
+            self.stopping.set()
+            heartbeat.join()
+        self.redis.delete(*[alive_key(symbol) for symbol in self.symbols])
+
+    def _serve(self) -> None:
         recovering = True
         while not self.stopping.is_set():
             try:
-                self._alive()
                 entries = self._read(pending=recovering)
                 if recovering and not entries:
                     recovering = (
@@ -118,7 +129,6 @@ class MatcherProcess:
                 )
                 self._groups()
                 recovering = True
-        self.redis.delete(*[alive_key(symbol) for symbol in self.symbols])
 
     # --- the steps -----------------------------------------------------------------------------------
 
@@ -130,15 +140,17 @@ class MatcherProcess:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
-    def _alive(self) -> None:
-        now = time.monotonic()
-        if now < self._next_alive:
-            return
-        with self.redis.pipeline(transaction=False) as pipe:
-            for symbol in self.symbols:
-                pipe.set(alive_key(symbol), self.consumer, ex=ALIVE_TTL_S)
-            pipe.execute()
-        self._next_alive = now + 1.0
+    def _heartbeat(self) -> None:
+        """Until the process stops: its pairs' alive keys, renewed every `ALIVE_EVERY_S`."""
+        while not self.stopping.is_set():
+            try:
+                with self.redis.pipeline(transaction=False) as pipe:
+                    for symbol in self.symbols:
+                        pipe.set(alive_key(symbol), self.consumer, ex=ALIVE_TTL_S)
+                    pipe.execute()
+            except redis.RedisError as exc:
+                logger.warning("matcher %s: cannot show itself alive (%s)", self.consumer, exc)
+            self.stopping.wait(ALIVE_EVERY_S)
 
     def _read(self, *, pending: bool) -> list[tuple[str, bytes, Command]]:
         """(stream, entry id, command) in stream order per pair; `pending`: what this consumer read before."""

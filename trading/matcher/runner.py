@@ -5,7 +5,7 @@
    `TRADING_LOCK_TIMEOUT_MS`): a batch never hangs on a lock.
 2. Commands already stored in `MatcherCommand` (a redelivery after a crash, or a command its door abandoned) are
    answered from there and not run again.
-3. The pairs of the batch are locked once, in id order, and each pair's last sequence number read under that lock.
+3. The pairs of the batch are locked once, in symbol order, and each pair's last sequence number read under that lock.
    Each touched book's feed (the WebSocket increments) is diffed and published once per batch, at its end.
 4. Each command runs in a savepoint (`trading.persistence`, the one writer). A domain error rolls back that
    command only and becomes its reply; a clientOrderId taken meanwhile is answered with the earlier order. A
@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from common import events
 from common.errors import DomainError
-from conditions.errors import PairNotFoundError
 from trading import persistence
 from trading.matcher.commands import (
     CancelAll,
@@ -60,7 +59,7 @@ class Runner:
         replies: dict[str, Reply] = {}
         alone: list[Command] = []
         try:
-            with transaction.atomic(durable=True), persistence.book_feed_per_batch() as feed:
+            with transaction.atomic(durable=True), persistence.batch() as feed:
                 self._bound_lock_waits()
                 stored = _stored([command.id for command in commands])
                 todo = [command for command in commands if command.id not in stored]
@@ -133,7 +132,7 @@ class Runner:
 
     def _run_alone(self, command: Command) -> Reply:
         try:
-            with transaction.atomic(durable=True), persistence.book_feed_per_batch() as feed:
+            with transaction.atomic(durable=True), persistence.batch() as feed:
                 self._bound_lock_waits()
                 stored = _stored([command.id])
                 if command.id in stored:
@@ -158,15 +157,9 @@ class Runner:
                 cursor.execute(f"SET LOCAL lock_timeout = {int(settings.TRADING_LOCK_TIMEOUT_MS)}")
 
     def _lock_pairs(self, commands: Sequence[Command]) -> dict[str, list[int]]:
-        """Lock each pair of the batch once, in id order, and read its last sequence number under the lock.
+        """Lock each pair of the batch once, in symbol order, and read its last sequence number under the lock.
         Returns {symbol: [pair id, last seq]} for the pairs that exist."""
-        symbols = sorted({command.symbol for command in commands})
-        pairs = []
-        for symbol in symbols:
-            try:
-                pairs.append(persistence.lock_pair(symbol=symbol))
-            except PairNotFoundError:
-                continue
+        pairs = persistence.lock_pairs(sorted({command.symbol for command in commands}))
         pairs.sort(key=lambda pair: pair.pk)
         last = dict(
             MatcherCommand.objects.filter(pair_id__in=[pair.pk for pair in pairs])

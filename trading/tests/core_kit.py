@@ -32,6 +32,7 @@ BTC_USD = PairSpec(
     symbol="BTC-USD",
     base="BTC",
     quote="USD",
+    quote_places=2,
     fee_currency="USD",
     fee_places=2,
     lot_size=D("0.00001"),
@@ -39,7 +40,13 @@ BTC_USD = PairSpec(
 )
 # ETH-BTC: fees in the base currency.
 ETH_BTC = PairSpec(
-    symbol="ETH-BTC", base="ETH", quote="BTC", fee_currency="ETH", fee_places=8, lot_size=D("0.001")
+    symbol="ETH-BTC",
+    base="ETH",
+    quote="BTC",
+    quote_places=8,
+    fee_currency="ETH",
+    fee_places=8,
+    lot_size=D("0.001"),
 )
 E = TypeVar("E")
 

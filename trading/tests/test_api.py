@@ -79,22 +79,37 @@ def test_orders_and_trades_need_a_login(anon_client, btc_usd) -> None:  # type: 
     assert anon_client.get("/api/v1/trading/trades/").status_code == 403
 
 
-def test_market_data_is_public(anon_client, alice, bob) -> None:  # type: ignore[no-untyped-def]
+def test_market_data_is_public_and_shows_money_by_the_display_rule(anon_client, alice, bob) -> None:  # type: ignore[no-untyped-def]
+    # Prices with the pair's precision (tick 0.1), BTC amounts with 8 decimals, USD with 2.
     place(bob, "SELL", "0.1", "50000")
     place(alice, "BUY", "0.05", "50000")
     place(alice, "BUY", "0.1", "49000")
     book = anon_client.get("/api/v1/market/BTC-USD/book/").json()
-    assert book["bids"] == [{"price": "49000", "amount": "0.1"}]
-    assert book["asks"] == [{"price": "50000", "amount": "0.05"}]
+    assert book["bids"] == [{"price": "49000.0", "amount": "0.10000000"}]
+    assert book["asks"] == [{"price": "50000.0", "amount": "0.05000000"}]
     [ticker] = anon_client.get("/api/v1/market/tickers/").json()
-    assert (ticker["pair"], ticker["last"], ticker["volume"]) == ("BTC-USD", "50000", "0.05")
+    assert {key: ticker[key] for key in ("pair", "last", "best_bid", "best_ask", "high")} == {
+        "pair": "BTC-USD",
+        "last": "50000.0",
+        "best_bid": "49000.0",
+        "best_ask": "50000.0",
+        "high": "50000.0",
+    }
+    assert (ticker["volume"], ticker["volume_30d"], ticker["last_trade_volume"]) == (
+        "0.05000000",
+        "0.05000000",
+        "0.05000000",
+    )
+    assert (ticker["quote_volume"], ticker["volume_usd"]) == ("2500.00", "2500.00")
     trades = anon_client.get("/api/v1/market/BTC-USD/trades/").json()
-    assert [(t["side"], t["amount"]) for t in trades] == [("BUY", "0.05")]
+    assert [(t["side"], t["price"], t["amount"]) for t in trades] == [
+        ("BUY", "50000.0", "0.05000000")
+    ]
     candles = anon_client.get(
         "/api/v1/market/BTC-USD/candles/", {"data_type": "bestAsk", "limit": 2}
     ).json()
     assert len(candles) == 2
-    assert candles[-1]["close"] == "50000"
+    assert (candles[-1]["close"], candles[-1]["volume"]) == ("50000.0", "0.05000000")
     assert anon_client.get("/api/v1/market/NOPE-USD/book/").status_code == 404
 
 

@@ -4,11 +4,15 @@ ledger, fees) and applied to a `PairEngine` give the same trades and leave every
 
 The scenarios stay clear of the three places where the core deliberately differs (trading/README.md): no FOK or
 GTD stop orders, and two large asks far above the market always rest behind whatever a market buy by quote
-amount meets.
+amount meets. They run twice: at round figures (prices in tens, amounts in thousandths: every value in whole
+cents), and at cent prices with amounts in satoshi near a few round sizes, so values have up to 10 decimals to
+cut to cents and remainders of a few satoshi (worth less than a cent: dust fills) are common.
 """
 
 import random
+from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +20,7 @@ from django.utils import timezone
 
 from accounts.services import user_create
 from activities.actor import Actor
+from conditions.models import Pair
 from trading.core import (
     Cancel,
     HoldReleased,
@@ -83,9 +88,26 @@ def stored(order: Order, fields: dict[str, Any]) -> dict[str, Any]:
     return {name: getattr(order, name) for name in fields}
 
 
-@pytest.mark.parametrize("seed", range(6))
+SATOSHI = Decimal("0.00000001")
+
+
+def round_figures(rng: random.Random) -> tuple[str, str]:
+    """(amount, price): thousandths at tens of dollars, so every value is in whole cents."""
+    return str(D(rng.randint(1, 300)) / 1000), str(D(rng.randint(4900, 5100) * 10))
+
+
+def sub_cent_figures(rng: random.Random) -> tuple[str, str]:
+    """(amount, price): a few satoshi off a round size at a cent price: values to cut, dust remainders."""
+    size = D(rng.choice(["0.001", "0.002", "0.005", "0.01"])) + rng.randint(-20, 20) * SATOSHI
+    return str(size), str(D(rng.randint(4_990_000, 5_010_000)) / 100)
+
+
+@pytest.mark.parametrize(
+    ("seed", "figures"),
+    [(seed, round_figures) for seed in range(6)] + [(seed, sub_cent_figures) for seed in range(6)],
+)
 def test_random_orders_trade_and_end_the_same_in_the_core_and_in_the_engine(
-    seed: int, alice: Any, bob: Any
+    seed: int, figures: Any, alice: Any, bob: Any
 ) -> None:
     carol = user_create(email="carol@example.com", password="x" * 12, verification_level="verified")
     backstop = user_create(
@@ -95,7 +117,11 @@ def test_random_orders_trade_and_end_the_same_in_the_core_and_in_the_engine(
     for user in [*traders, backstop]:
         fund(user, USD="10000000", BTC="1000")
     rng = random.Random(seed)
-    engine = PairEngine(BTC_USD)
+    spec = BTC_USD
+    if figures is sub_cent_figures:
+        Pair.objects.update(tick_size=D("0.01"), lot_size=SATOSHI)
+        spec = replace(BTC_USD, lot_size=SATOSHI)
+    engine = PairEngine(spec)
     ledger = CoreLedger()
     now = timezone.now()
 
@@ -128,8 +154,7 @@ def test_random_orders_trade_and_end_the_same_in_the_core_and_in_the_engine(
         now += timedelta(seconds=1)
         user = rng.choice(traders)
         side = rng.choice(["BUY", "SELL"])
-        amount = str(D(rng.randint(1, 300)) / 1000)
-        price = str(D(rng.randint(4900, 5100) * 10))
+        amount, price = figures(rng)
         what = rng.choice(["limit"] * 5 + ["ioc", "fok", "market", "quote", "stop", "cancel"])
         if what == "cancel":
             open_orders = list(Order.objects.filter(status__in=OPEN_STATUSES, user__in=traders))
@@ -168,3 +193,5 @@ def test_random_orders_trade_and_end_the_same_in_the_core_and_in_the_engine(
             if open_order is not None:
                 assert open_order.remaining == order.remaining
                 assert open_order.is_triggered == order.is_triggered
+    if figures is sub_cent_figures:  # the scenario does what it is for: values cut to cents
+        assert any(t.quote_amount != t.amount * t.price for t in TradeRow.objects.all())

@@ -22,7 +22,7 @@ from trading.core import (
     TimeInForce,
     Trade,
 )
-from trading.tests.core_kit import BTC_USD, ETH_BTC, T0, D, Harness, Wallet, of
+from trading.tests.core_kit import BTC_USD, ETH_BTC, T0, D, Harness, Wallet, currency_sums, of
 
 ALICE, BOB, CAROL, DAVE = 1, 2, 3, 4
 
@@ -124,6 +124,17 @@ def test_a_market_buy_by_quote_amount_spends_whole_lots_within_it_and_is_filled(
     assert [e.amount for e in of(result, HoldReleased) if e.order_id == taker] == [
         hold - D("1234.50") - D("2.47")
     ]
+
+
+def test_a_market_buy_by_quote_amount_stops_when_its_budget_buys_nothing_worth_a_cent() -> None:
+    h = Harness()
+    first, _ = h.place(ALICE, "SELL", "1", "500.1")
+    h.place(CAROL, "SELL", "1", "500.1")
+    taker, result = h.place(BOB, "BUY", quote_amount="10.00")
+    # 1999 lots are worth 9.996999, cut to 9.99; the cent left buys one lot, worth 0.005001: nothing.
+    trades = [(t.maker_order_id, t.amount, t.quote_amount) for t in of(result, Trade)]
+    assert trades == [(first, D("0.01999"), D("9.99"))]
+    assert last_state(h, taker).status == Status.FILLED
 
 
 def test_a_market_sell_sweeps_the_bids_best_first() -> None:
@@ -335,12 +346,56 @@ def test_maker_and_taker_pay_their_own_rates_in_the_quote_currency() -> None:
     assert (trade.maker_fee, trade.taker_fee) == (D("25"), D("150"))
 
 
-def test_fees_round_up_to_the_fee_currency_precision() -> None:
+def test_quote_values_are_cut_and_fees_rounded_up_to_the_currencys_precision() -> None:
     h = Harness()
     h.place(ALICE, "SELL", "0.0003", "50000.1")
     trade = of(h.place(BOB, "BUY", "0.0003", "50000.1")[1], Trade)[0]
-    assert trade.quote_amount == D("15.00003")
-    assert (trade.maker_fee, trade.taker_fee) == (D("0.02"), D("0.04"))
+    assert trade.quote_amount == D("15.00")  # 15.00003 cut to cents: the 0.00003 is nobody's
+    assert (trade.maker_fee, trade.taker_fee) == (D("0.02"), D("0.03"))  # 0.015 up, 0.03
+
+
+def test_a_buyer_filled_in_pieces_never_pays_more_than_it_reserved() -> None:
+    wallet = Wallet(BTC_USD)
+    wallet.fund(
+        ALICE, "USD", "228.97"
+    )  # exactly the hold: 228.501371 rounded up, + 0.2 % rounded up
+    wallet.fund(BOB, "BTC", "1")
+    funded = currency_sums(wallet)
+    h = Harness(funds=wallet)
+    buyer, placed = h.place(ALICE, "BUY", "0.00457", "50000.3")
+    wallet.apply(placed)
+    assert of(placed, OrderAccepted)[0].hold == D("228.51") + D("0.46")
+    values = []
+    for amount in ("0.00123", "0.00101", "0.00233"):  # 61.500369, 50.500303, 116.500699 USD
+        _, result = h.place(BOB, "SELL", amount, "50000.3")
+        wallet.apply(result)  # never below zero, never more taken from a hold than it holds
+        values.append(of(result, Trade)[0].quote_amount)
+        state = last_state(h, buyer)
+        reserve = (state.remaining * D("50000.3")).quantize(D("0.01"), rounding="ROUND_UP")
+        assert state.hold_remaining >= reserve
+    assert values == [D("61.50"), D("50.50"), D("116.50")]
+    assert last_state(h, buyer).status == Status.FILLED
+    # Maker fees at 0.1 %, each rounded up: 0.07 + 0.06 + 0.12.
+    assert wallet.total[(ALICE, "USD")] == D("228.97") - D("228.50") - D("0.25")
+    assert wallet.held[(ALICE, "USD")] == 0
+    assert currency_sums(wallet) == funded  # nothing made, nothing lost: the fees went to FEES
+
+
+def test_a_dust_remainder_fills_for_nothing_instead_of_blocking_the_book() -> None:
+    h = Harness()
+    dust, _ = h.place(ALICE, "SELL", "1", "500")
+    h.place(BOB, "BUY", "0.99999", "500")  # leaves 0.00001 BTC, worth 0.005 USD: less than a cent
+    h.place(ALICE, "SELL", "1", "501")
+    buyer, result = h.place(CAROL, "BUY", "0.1", "501")
+    trades = of(result, Trade)
+    assert [(t.maker_order_id, t.amount, t.quote_amount) for t in trades] == [
+        (dust, D("0.00001"), D("0")),
+        (dust + 2, D("0.09999"), D("50.09")),  # 50.09499 cut
+    ]
+    assert (trades[0].maker_fee, trades[0].taker_fee) == (D("0"), D("0"))
+    assert last_state(h, dust).status == Status.FILLED
+    assert last_state(h, buyer).status == Status.FILLED
+    assert [order_id for order_id, *_ in h.book()] == [dust + 2]  # not crossed
 
 
 def test_fees_in_the_base_currency_are_charged_in_base_and_the_seller_pays_from_its_hold() -> None:
@@ -478,7 +533,7 @@ def test_an_order_id_already_on_the_book_is_refused() -> None:
 def test_amounts_of_thirty_digits_are_computed_exactly() -> None:
     # 31 significant digits of value: Python's default 28-digit context would round it.
     amount, price = "99999999999.123456789012", "9999999.123456789012"
-    h = Harness()
+    h = Harness(replace(BTC_USD, quote_places=12, fee_places=12))
     h.place(ALICE, "SELL", amount, price, maker="0", taker="0")
     trade = of(h.place(BOB, "BUY", amount, price, maker="0", taker="0")[1], Trade)[0]
     exact = 99999999999123456789012 * 9999999123456789012 // 10**12  # cut to 12 decimals

@@ -39,8 +39,10 @@ from trading.core.rules import EXACT
 from trading.tests.core_kit import T0, D, Wallet, currency_sums, trade_key
 
 LOT = D("0.01")
-FEES_IN_QUOTE = PairSpec("X-Y", "X", "Y", "Y", 2, LOT, max_open_orders=4, stop_cascade=3)
-FEES_IN_BASE = PairSpec("X-Y", "X", "Y", "X", 3, LOT, max_open_orders=4, stop_cascade=3)
+# Y has no decimals: most fills' values are cut (0.37 X at 101 is worth 37 Y, not 37.37), and one lot below a
+# price of 100 is a dust fill, worth 0 Y (0.01 X at 99 is worth 0.99).
+FEES_IN_QUOTE = PairSpec("X-Y", "X", "Y", 0, "Y", 0, LOT, max_open_orders=4, stop_cascade=3)
+FEES_IN_BASE = PairSpec("X-Y", "X", "Y", 0, "X", 3, LOT, max_open_orders=4, stop_cascade=3)
 USERS = (1, 2, 3)
 CHECKS = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
@@ -197,7 +199,11 @@ class Reference:
                 amount = min(maker.remaining, left)
             if amount == 0:
                 return False
-            value = (amount * maker.price).quantize(D("1E-12"), ROUND_DOWN)
+            value = (amount * maker.price).quantize(
+                D(1).scaleb(-self.spec.quote_places), ROUND_DOWN
+            )
+            if value == 0 and cut:  # what is left of the budget buys nothing worth a unit of Y
+                return False
             if execute:
                 self.fill(order, maker, amount, value)
             if budget is not None:
@@ -314,7 +320,7 @@ def commands(draw: st.DrawFn) -> list[Command]:
                     else (OrderType.STOP_LIMIT if what == "stop" else OrderType.LIMIT),
                     time_in_force=tif,
                     amount=None if by_quote else draw(lots),
-                    quote_amount=D(draw(st.integers(1, 3000))) / 100 if by_quote else None,
+                    quote_amount=D(draw(st.integers(1, 30))) if by_quote else None,
                     price=None if market else draw(prices),
                     stop_price=draw(prices) if what == "stop" else None,
                     expire_at=at + timedelta(seconds=draw(st.integers(-1, 20)))
@@ -404,6 +410,7 @@ def test_funds_holds_and_fills_stay_consistent_under_any_commands(
         wallet.fund(account, spec.quote, D(funding[2 * index + 1]) * 25)
     funded = currency_sums(wallet)
     engine = PairEngine(spec, funds=wallet)
+    quote_unit, fee_unit = D(1).scaleb(-spec.quote_places), D(1).scaleb(-spec.fee_places)
     holds: dict[int, Decimal] = {}
     spent: dict[int, Decimal] = defaultdict(Decimal)  # from the hold: principal and fees
     traded: dict[int, list[Decimal]] = defaultdict(lambda: [D(0), D(0), D(0)])  # amount, value, fee
@@ -417,7 +424,10 @@ def test_funds_holds_and_fills_stay_consistent_under_any_commands(
             if isinstance(event, OrderAccepted):
                 holds[event.order_id] = event.hold
             elif isinstance(event, Trade):
+                # Every amount a fill moves is in its currency's places (the base: lots).
+                assert event.quote_amount == event.quote_amount.quantize(quote_unit) >= 0
                 for side in event.sides():
+                    assert side.fee == side.fee.quantize(fee_unit)
                     spent[side.order_id] += side.from_hold
                     sums = traded[side.order_id]
                     sums[0] += event.amount
@@ -438,7 +448,7 @@ def test_funds_holds_and_fills_stay_consistent_under_any_commands(
         for order in engine.open_orders():
             assert order.hold_currency is not None
             assert order.hold_remaining == holds[order.order_id] - spent[order.order_id]
-            assert order.hold_remaining >= order.reserve_after(D(0))
+            assert order.hold_remaining >= order.reserve_after(D(0), spec.quote_places)
             open_holds[(order.account_id, order.hold_currency)] += order.hold_remaining
         assert {k: v for k, v in wallet.held.items() if v} == dict(open_holds)
         bid, ask = engine.bids.best(), engine.asks.best()

@@ -29,12 +29,14 @@ def test_maker_and_taker_pay_their_rates_in_the_quote_currency(alice, bob) -> No
     assert commissions.count() == 2
 
 
-def test_fees_round_up_to_the_fee_currency_precision(alice, bob) -> None:  # type: ignore[no-untyped-def]
+def test_the_quote_is_cut_and_fees_round_up_to_the_currency_precision(alice, bob) -> None:  # type: ignore[no-untyped-def]
     place(alice, "SELL", "0.0003", "50000.1")  # value 15.00003 USD
     trade = place(bob, "BUY", "0.0003", "50000.1").trades[0]
-    assert trade.quote_amount == D("15.00003")
-    assert trade.maker_fee == D("0.02")  # 0.01500003 rounded up to cents
-    assert trade.taker_fee == D("0.04")  # 0.03000006 rounded up
+    assert trade.quote_amount == D("15.00")  # cut to cents: the 0.00003 enters no balance
+    assert trade.maker_fee == D("0.02")  # 0.015 rounded up to cents
+    assert trade.taker_fee == D("0.03")  # 0.03 exactly
+    assert balance(alice, "USD") == (D("100000") + D("15.00") - D("0.02"), D("0"))
+    assert balance(bob, "USD") == (D("100000") - D("15.00") - D("0.03"), D("0"))
 
 
 def test_fees_in_the_base_currency_are_charged_in_base(eth_btc, alice, bob) -> None:  # type: ignore[no-untyped-def]
