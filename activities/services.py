@@ -1,6 +1,8 @@
 """The one way to write an activity row."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +54,7 @@ def record(
     action = ActivityType(action)
     details = dict(details or {})
     _check_details(details)
-    return Activity.objects.create(
+    row = Activity(
         user=user,
         action=action,
         outcome=Outcome(outcome),
@@ -62,6 +64,34 @@ def record(
         details=details,
         created_at=at or timezone.now(),
     )
+    buffer = _collecting.get()
+    if buffer is None:
+        row.save(force_insert=True)
+    else:
+        buffer.append(row)
+    return row
+
+
+# Rows `record()` collects instead of inserting them, while `collected()` is active.
+_collecting: ContextVar[list[Activity] | None] = ContextVar("activities_collecting", default=None)
+
+
+@contextmanager
+def collected() -> Iterator[list[Activity]]:
+    """Inside, `record()` appends its rows (unsaved) to the yielded list instead of inserting each: a caller that
+    writes many in one transaction (the trading matcher's batch) inserts them with one `record_all` before it
+    commits, and drops the rows of work it rolled back."""
+    rows: list[Activity] = []
+    token = _collecting.set(rows)
+    try:
+        yield rows
+    finally:
+        _collecting.reset(token)
+
+
+def record_all(rows: list[Activity]) -> None:
+    """Insert rows `collected()` gathered, in one statement."""
+    Activity.objects.bulk_create(rows)
 
 
 def record_repeat(*, activity_id: int, at: datetime) -> bool:

@@ -10,7 +10,8 @@
 4. Each command runs in a savepoint (`trading.persistence`, the one writer). A domain error rolls back that
    command only and becomes its reply; a clientOrderId taken meanwhile is answered with the earlier order. A
    command that traded while stop orders wait is followed, in the same batch, by `TriggerStops`.
-5. Every command run is stored with its reply and its pair's next `seq` in one bulk insert; then the commit.
+5. Every command run is stored with its reply and its pair's next `seq` in one bulk insert, the activity rows of
+   the commands that stand in another; then the commit.
 6. A command that failed on the database (a lock timeout, a deadlock) is run again after the batch, alone in a
    transaction of its own; when the whole batch fails (at commit, say), every command is run again that way.
    One bad command cannot sink the others. A command that fails alone too is answered `unavailable` (503), and,
@@ -26,6 +27,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from activities.models import Activity
+from activities.services import collected, record_all
 from common import events
 from common.errors import DomainError
 from trading import persistence
@@ -66,13 +69,15 @@ class Runner:
                 replies.update(stored)
                 seqs = self._lock_pairs(todo)
                 rows: list[MatcherCommand] = []
+                activity_rows: list[Activity] = []
                 for command in todo:
                     try:
-                        replies[command.id] = self._run_one(command, rows, seqs)
+                        replies[command.id] = self._run_one(command, rows, seqs, activity_rows)
                     except _RunAlone:
                         alone.append(command)
                 feed()
                 MatcherCommand.objects.bulk_create(rows)
+                record_all(activity_rows)
         except DatabaseError:
             logger.warning(
                 "matcher: a batch of %d commands failed; running each alone",
@@ -88,9 +93,14 @@ class Runner:
     # --- one command ---------------------------------------------------------------------------------
 
     def _run_one(
-        self, command: Command, rows: list[MatcherCommand], seqs: dict[str, list[int]]
+        self,
+        command: Command,
+        rows: list[MatcherCommand],
+        seqs: dict[str, list[int]],
+        activities: list[Activity],
     ) -> Reply:
-        """Run `command` and what must follow it in a savepoint each; append their rows. Raises `_RunAlone`."""
+        """Run `command` and what must follow it in a savepoint each; append their command rows and activity rows
+        (those of a command rolled back are dropped). Raises `_RunAlone`."""
         follow: list[Command] = [command]
         reply: Reply | None = None
         while follow:
@@ -101,8 +111,12 @@ class Runner:
                     transaction.atomic(),
                     events.scoped(current.symbol),
                     numbered(None if pair is None else pair[1] + 1),
+                    collected() as activity_rows,
                 ):
                     answer, more = _execute(current)
+                activities.extend(
+                    activity_rows
+                )  # the command stands: its rows go in with the batch
             except DomainError as exc:
                 answer, more = Reply.refused(current.id, exc), False
             except persistence.DuplicateClientOrderId:
@@ -139,9 +153,11 @@ class Runner:
                     return stored[command.id]
                 seqs = self._lock_pairs([command])
                 rows: list[MatcherCommand] = []
-                reply = self._run_one(command, rows, seqs)
+                activity_rows: list[Activity] = []
+                reply = self._run_one(command, rows, seqs, activity_rows)
                 feed()
                 MatcherCommand.objects.bulk_create(rows)
+                record_all(activity_rows)
                 return reply
         except (DatabaseError, _RunAlone):
             logger.warning(

@@ -8,9 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from activities.actor import Actor
+from activities.models import Activity
+from activities.services import record
 from trading.errors import OrderNotFoundError, TradingUnavailableError
 from trading.matcher.commands import (
     CancelOrder,
@@ -73,6 +76,14 @@ def test_a_batch_commits_every_command_and_a_bad_one_sinks_nothing_else(
     # The refused command is numbered too: it is in the pair's sequence, and answered again if redelivered.
     rows = list(MatcherCommand.objects.order_by("seq").values_list("id", "seq"))
     assert rows == [(sell.id, 1), (stray.id, 2), (buy.id, 3)]
+    # The activity rows of the commands that stand, in command order; none of the refused one (rolled back).
+    orders = Activity.objects.filter(action__startswith="order.").order_by("id")
+    assert list(orders.values_list("action", "details__order_id")) == [
+        ("order.placed", replies[0].order_ids[0]),
+        ("order.placed", taker.pk),
+        ("order.filled", replies[0].order_ids[0]),
+        ("order.filled", taker.pk),
+    ]
     # Orders and trades carry the number of the command that made them.
     assert Order.objects.get(pk=replies[0].order_ids[0]).seq == 1
     assert taker.seq == 3
@@ -149,14 +160,14 @@ def test_waiting_doors_are_answered_by_the_writer_in_one_batch(alice: Any) -> No
     queue = transport._queue("BTC-USD")
     queue.writer.acquire()
     answers: list[Reply] = []
-    doors = [
-        threading.Thread(
-            target=lambda n=n: answers.append(
-                transport.submit(_order(alice, "BUY", f"0.{n}", "40000"), wait=5)
-            )
-        )
-        for n in range(1, 4)
-    ]
+
+    def door(n: int) -> None:
+        try:
+            answers.append(transport.submit(_order(alice, "BUY", f"0.{n}", "40000"), wait=5))
+        finally:
+            connection.close()  # the thread that became the writer opened one
+
+    doors = [threading.Thread(target=door, args=(n,)) for n in range(1, 4)]
     for door in doors:
         door.start()
     while len(queue.pending) < 3:
@@ -191,12 +202,16 @@ def test_a_command_that_meets_a_bug_fails_alone_and_never_runs_again(
     good = _order(alice, "BUY", "0.1", "40000")
 
     def broken(command: Any) -> Reply:
+        record(user=alice, action="order.cancelled", actor=Actor.system(), details={"order_id": 1})
         raise ZeroDivisionError
 
     monkeypatch.setattr(persistence, "cancel", broken)
     replies = Runner().run([poison, good])
     assert replies[0] == Reply(poison.id, failed=True)
     assert Order.objects.get(pk=replies[1].order_ids[0]).status == OrderStatus.NEW
+    # What the failed command recorded went with its rollback; the good one's row is there.
+    assert not Activity.objects.filter(action="order.cancelled").exists()
+    assert Activity.objects.filter(action="order.placed").count() == 1
     monkeypatch.undo()
     # Redelivered after the fix: answered from the log, not run again.
     assert Runner().run([poison]) == [Reply(poison.id, failed=True)]
