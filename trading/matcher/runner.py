@@ -244,10 +244,12 @@ def _stored(ids: list[str]) -> dict[str, Reply]:
     return {command_id: reply_from_data(reply) for command_id, reply in found}
 
 
-def matcher_commands_prune(*, now: datetime | None = None) -> int:
-    """Delete command ids older than `TRADING_COMMAND_RETENTION_S` (the redelivery dedup window), except each
-    pair's last numbered one, from which its sequence goes on. Returns how many rows went."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.TRADING_COMMAND_RETENTION_S)
+def matcher_commands_prune(*, now: datetime | None = None, keep_s: float | None = None) -> int:
+    """Delete command ids older than `keep_s` seconds (default `TRADING_COMMAND_RETENTION_S`, the broker's
+    redelivery dedup window), except each pair's last numbered one, from which its sequence goes on. Returns how
+    many rows went."""
+    keep = settings.TRADING_COMMAND_RETENTION_S if keep_s is None else keep_s
+    cutoff = (now or timezone.now()) - timedelta(seconds=keep)
     last = (
         MatcherCommand.objects.filter(seq__isnull=False).values("pair_id").annotate(last=Max("seq"))
     )

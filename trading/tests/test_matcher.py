@@ -189,6 +189,9 @@ def test_pruning_keeps_each_pairs_last_command(alice: Any) -> None:
     assert list(MatcherCommand.objects.values_list("seq", flat=True)) == [3]
     Runner().run([_order(alice, "BUY", "0.1", "40000")])
     assert sorted(MatcherCommand.objects.values_list("seq", flat=True)) == [3, 4]
+    # A shorter window on demand (the embedded matcher's: nothing is redelivered there).
+    assert matcher_commands_prune(now=timezone.now() + timedelta(minutes=11), keep_s=600) == 1
+    assert list(MatcherCommand.objects.values_list("seq", flat=True)) == [4]
 
 
 def test_a_command_that_meets_a_bug_fails_alone_and_never_runs_again(

@@ -23,6 +23,7 @@ from common import tls
 from config import ws_server
 
 logger = logging.getLogger(__name__)
+EMBEDDED_COMMAND_LOG_S = 600.0
 
 SERVER_OPTIONS: dict[str, Any] = {"lifespan": "off", **ws_server.OPTIONS}
 
@@ -84,9 +85,12 @@ class Command(BaseCommand):
         await asyncio.gather(*(server.serve() for server in servers))
 
     def _ticker(self, interval: float) -> None:
-        """The embedded matcher's timed commands (a `manage.py matcher` process issues its own)."""
+        """The embedded matcher's timed commands (a `manage.py matcher` process issues its own), and the upkeep of
+        its command log: with no broker, nothing is ever redelivered, so ten minutes of it are enough (a demo's
+        market maker writes about a thousand commands a minute)."""
         from django.db import close_old_connections
 
+        from trading.matcher.runner import matcher_commands_prune
         from trading.services import orders_expire_due, stops_trigger_all
 
         def run() -> None:
@@ -96,6 +100,7 @@ class Command(BaseCommand):
                 try:
                     orders_expire_due()
                     stops_trigger_all()
+                    matcher_commands_prune(keep_s=EMBEDDED_COMMAND_LOG_S)
                 except Exception:  # noqa: BLE001 - keep ticking; the next round retries
                     logger.exception("matcher ticker: a round failed")
 
