@@ -505,6 +505,9 @@ GATEWAY_REFUSAL_AGGREGATE_S = env.int("GATEWAY_REFUSAL_AGGREGATE_S", default=60)
 GATEWAY_WS_IDLE_S = env.float("GATEWAY_WS_IDLE_S", default=60.0)
 GATEWAY_WS_MAX_FRAME_BYTES = env.int("GATEWAY_WS_MAX_FRAME_BYTES", default=64 * 1024)
 GATEWAY_WS_GAP_WAIT_S = env.float("GATEWAY_WS_GAP_WAIT_S", default=2.0)
+# A socket that cannot take a market-data frame within this many seconds (its reader does not keep up and the
+# server's buffers for it are full) is dropped from the fan-out and closed, so it holds up no other socket.
+GATEWAY_WS_SLOW_SEND_S = env.float("GATEWAY_WS_SLOW_SEND_S", default=1.0)
 # Open sockets per client IP (public and private together) and per API key (authenticated private sockets),
 # counted across every process (gateway/sockets.py: Redis, or this process's memory without it). Past a cap the
 # new socket gets an error frame, `disconnected` and is closed. 0: no cap.

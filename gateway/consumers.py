@@ -26,6 +26,7 @@ up to `GATEWAY_WS_GAP_WAIT_S` for it).
 """
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,6 +71,8 @@ SUBSCRIPTIONS = (
     "trade_unsubscribe",
 )
 CANCEL_REJECTED = ("order_not_found", "order_final")
+
+logger = logging.getLogger(__name__)
 
 
 class _Close(Exception):
@@ -195,6 +198,20 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         if group in self.relayed_groups:
             self.relayed_groups.discard(group)
             await push.relay().leave(group, self)
+
+    def too_slow(self) -> None:
+        """The relay could not hand this socket a frame in time: its reader does not keep up. It gets no more
+        frames (so it holds up nobody) and is closed with 1008 in a task of its own (the close frame itself may
+        wait for room that never comes, until the server's ping timeout ends the connection)."""
+        if self.closing:
+            return
+        self.closing = True  # from now on `relayed` skips it
+        logger.info("ws: closing a socket that does not keep up with its market data")
+        asyncio.get_running_loop().create_task(self._close_slow())
+
+    async def _close_slow(self) -> None:
+        await self._release()
+        await self.close(code=1008)
 
     async def _close(self, code: int = 1000) -> None:
         if self.closing:

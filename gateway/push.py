@@ -25,6 +25,7 @@ import time
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 
 from apikeys.events import KeyChanged
 from conditions.selectors import currency_get
@@ -311,7 +312,9 @@ class Relay:
     `FANOUT_CHUNK` sockets: uvloop sends a turn's writes only when the turn ends, so without it the first
     socket's frame would wait for the last one's to be prepared (bench/ws.py: 500 sockets, about 8 ms), and
     other sockets' requests would wait for the whole fan-out. One task serves the frames in arrival order, so
-    each socket still gets them in order.
+    each socket still gets them in order. A socket that cannot take a frame within `GATEWAY_WS_SLOW_SEND_S`
+    (its reader does not keep up and its buffers are full) is dropped and closed (`too_slow`), so it holds up
+    the others once, for that long, and never again.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -346,9 +349,15 @@ class Relay:
             message = await layer.receive(channel)
             consumers = list(self.subscribers.get(message.get("group", ""), ()))
             out = {"type": "websocket.send", "text": message["text"]}
+            slow = settings.GATEWAY_WS_SLOW_SEND_S
             for index, consumer in enumerate(consumers, 1):
                 try:
-                    await consumer.relayed(message, out)
+                    # A paused socket (its reader does not keep up) makes the send wait for room: bounded, so
+                    # one such reader holds up the fan-out once, then it is dropped.
+                    async with asyncio.timeout(slow):
+                        await consumer.relayed(message, out)
+                except TimeoutError:
+                    consumer.too_slow()
                 except Exception:
                     logger.exception("push: a socket failed to take a relayed frame")
                 if index % FANOUT_CHUNK == 0:
