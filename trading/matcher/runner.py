@@ -13,9 +13,9 @@
 5. Every command run is stored with its reply and its pair's next `seq` in one bulk insert, the activity rows of
    the commands that stand in another; then the commit.
 6. A command that failed on the database (a lock timeout, a deadlock) is run again after the batch, alone in a
-   transaction of its own; when the whole batch fails (at commit, say), every command is run again that way.
-   One bad command cannot sink the others. A command that fails alone too is answered `unavailable` (503), and,
-   not being stored, runs again if it is redelivered.
+   transaction of its own (up to `ALONE_TRIES` times); when the whole batch fails (at commit, say), every
+   command is run again that way. One bad command cannot sink the others. A command that fails alone every time
+   is answered `unavailable` (503), and, not being stored, runs again if it is redelivered.
 """
 
 import logging
@@ -47,6 +47,8 @@ from trading.matcher.commands import (
 from trading.models import MatcherCommand
 
 logger = logging.getLogger(__name__)
+
+ALONE_TRIES = 3
 
 
 class _RunAlone(Exception):
@@ -145,25 +147,36 @@ class Runner:
         return reply
 
     def _run_alone(self, command: Command) -> Reply:
-        try:
-            with transaction.atomic(durable=True), persistence.batch() as feed:
-                self._bound_lock_waits()
-                stored = _stored([command.id])
-                if command.id in stored:
-                    return stored[command.id]
-                seqs = self._lock_pairs([command])
-                rows: list[MatcherCommand] = []
-                activity_rows: list[Activity] = []
-                reply = self._run_one(command, rows, seqs, activity_rows)
-                feed()
-                MatcherCommand.objects.bulk_create(rows)
-                record_all(activity_rows)
-                return reply
-        except (DatabaseError, _RunAlone):
-            logger.warning(
-                "matcher: %s %s failed alone too", command.kind, command.id, exc_info=True
-            )
-            return Reply(command.id, unavailable=True)
+        """`command` in a transaction of its own, tried up to `ALONE_TRIES` times: a deadlock or a lock timeout
+        (with another shard's batch over a shared account, say) usually clears on the next try."""
+        for attempt in range(1, ALONE_TRIES + 1):
+            try:
+                return self._alone_once(command)
+            except (DatabaseError, _RunAlone):
+                logger.warning(
+                    "matcher: %s %s failed alone (try %d of %d)",
+                    command.kind,
+                    command.id,
+                    attempt,
+                    ALONE_TRIES,
+                    exc_info=attempt == ALONE_TRIES,
+                )
+        return Reply(command.id, unavailable=True)
+
+    def _alone_once(self, command: Command) -> Reply:
+        with transaction.atomic(durable=True), persistence.batch() as feed:
+            self._bound_lock_waits()
+            stored = _stored([command.id])
+            if command.id in stored:
+                return stored[command.id]
+            seqs = self._lock_pairs([command])
+            rows: list[MatcherCommand] = []
+            activity_rows: list[Activity] = []
+            reply = self._run_one(command, rows, seqs, activity_rows)
+            feed()
+            MatcherCommand.objects.bulk_create(rows)
+            record_all(activity_rows)
+            return reply
 
     # --- the batch's transaction ---------------------------------------------------------------------
 

@@ -218,3 +218,43 @@ def test_a_command_that_meets_a_bug_fails_alone_and_never_runs_again(
     monkeypatch.undo()
     # Redelivered after the fix: answered from the log, not run again.
     assert Runner().run([poison]) == [Reply(poison.id, failed=True)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_command_that_meets_a_held_lock_is_tried_again_alone_and_placed(
+    alice: Any, settings: Any
+) -> None:
+    from django.db import transaction
+
+    from ledger.models import Balance
+
+    settings.TRADING_LOCK_TIMEOUT_MS = 200
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> (
+        None
+    ):  # a transfer that keeps alice's USD row locked for a while (twice the lock timeout)
+        try:
+            with transaction.atomic():
+                list(
+                    Balance.objects.select_for_update().filter(
+                        account__user=alice, currency_id="USD"
+                    )
+                )
+                held.set()
+                release.wait(0.5)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait()
+    command = _order(alice, "BUY", "0.1", "40000")
+    (reply,) = Runner().run(
+        [command]
+    )  # the batch and the first try time out; a later try gets the lock
+    holder.join()
+    assert not reply.unavailable
+    assert Order.objects.get(pk=reply.order_ids[0]).status == OrderStatus.NEW
+    assert MatcherCommand.objects.filter(pk=command.id).count() == 1
