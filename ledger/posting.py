@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from common.models import concrete_field, quoted_column
 from common.money import DECIMAL_PLACES
 from ledger import events
 from ledger.errors import InsufficientFundsError
@@ -131,8 +132,7 @@ def post(
         balance = balances[key]
         balance.total, balance.on_hold, balance.updated_at = total, on_hold, now
         changed.append(balance)
-    # One UPDATE for every balance of the transaction (values computed above, in Python), not one per row.
-    Balance.objects.bulk_update(changed, ["total", "on_hold", "updated_at"])
+    _save_balances(changed)
     JournalEntry.objects.bulk_create(
         JournalEntry(
             transaction=journal_tx,
@@ -146,6 +146,27 @@ def post(
     )
     events.posted(changed, type=type, reference=reference, journal_tx=journal_tx)
     return journal_tx
+
+
+def _save_balances(rows: list[Balance]) -> None:
+    """Write the new totals of the transaction's balance rows (computed above, in Python): one plain UPDATE per
+    row, sent together (`executemany`). The ORM's `bulk_update` compiles a CASE per column first, which costs
+    more than the statements take to run (profiled: the largest part of a fill's settlement)."""
+    fields = [concrete_field(Balance, name) for name in ("total", "on_hold", "updated_at")]
+    assignments = ", ".join(f"{quoted_column(Balance, field.name)} = %s" for field in fields)
+    sql = (
+        f"UPDATE {connection.ops.quote_name(Balance._meta.db_table)} SET {assignments}"  # noqa: S608
+        f" WHERE {quoted_column(Balance, 'id')} = %s"
+    )
+    params = [
+        [
+            *(field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields),
+            row.pk,
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def hold_increase(
