@@ -186,7 +186,7 @@ def lock_pair(*, symbol: str) -> Pair:
     return _lock_pair_row(symbol=symbol)
 
 
-def _lock_pair_row(pair_id: int | None = None, *, symbol: str | None = None) -> Pair:
+def _lock_pair_row(*, symbol: str) -> Pair:
     """The pair row, locked (the per-pair matching lock), with its currencies joined. Raises
     `PairNotFoundError`.
 
@@ -198,17 +198,12 @@ def _lock_pair_row(pair_id: int | None = None, *, symbol: str | None = None) -> 
     # Written out as SQL, and the currencies in a second query by primary key: compiling the ORM form (a
     # locking query joined to three currencies) costs several times what both queries take to run. The
     # currencies are read after the lock, as the joined rows were.
-    key = (
-        (quoted_column(Pair, "id"), pair_id)
-        if symbol is None
-        else (quoted_column(Pair, "symbol"), symbol)
-    )
     table = connection.ops.quote_name(Pair._meta.db_table)
-    sql = f"SELECT * FROM {table} WHERE {key[0]} = %s"  # noqa: S608 - identifiers from the model
+    sql = f"SELECT * FROM {table} WHERE {quoted_column(Pair, 'symbol')} = %s"  # noqa: S608 - model names
     # SQLite has no row locks: its IMMEDIATE transactions serialise writers.
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    found = next(iter(Pair.objects.raw(sql, [key[1]])), None)
+    found = next(iter(Pair.objects.raw(sql, [symbol])), None)
     if found is not None:
         codes = {found.base_id, found.quote_id, found.fee_currency_id}
         marks = ", ".join(["%s"] * len(codes))
@@ -457,16 +452,9 @@ def place(cmd: PlaceOrder) -> tuple[Reply, bool]:
         return _placed(cmd, order), False
 
     currency, hold = engine.hold_for(order=order, pair=pair, plan=plan, fee_places=fee_places)
-    keys: set[BalanceKey] = {(order.account_id, currency)}
-    if plan.steps:
-        keys.update({(order.account_id, pair.base_id), (order.account_id, pair.quote_id)})
-    for account_id in plan.maker_account_ids():
-        keys.update({(account_id, pair.base_id), (account_id, pair.quote_id)})
-    fees_account_id = 0
-    if plan.fills:
-        fees_account_id = known_fees_id or fees_account().pk
-        keys.add((fees_account_id, pair.fee_currency_id))
-    balances = lock_balances(keys)
+    balances, fees_account_id = _lock_match_balances(
+        order, pair, plan, hold_currency=currency, fees_id=known_fees_id
+    )
     if not _hold(order, balances, currency, hold):
         _reject(order, symbol=symbol, code=REJECT_FUNDS, reason=INSUFFICIENT_FUNDS, actor=actor)
         return _placed(cmd, order), False
@@ -488,6 +476,32 @@ def place(cmd: PlaceOrder) -> tuple[Reply, bool]:
         stops_known=stops_known,
     )
     return _placed(cmd, order, outcome.trades), outcome.stops_waiting
+
+
+def _lock_match_balances(
+    taker: Order,
+    pair: Pair,
+    plan: engine.Plan,
+    *,
+    hold_currency: str,
+    also: str | None = None,
+    fees_id: int | None = None,
+) -> tuple[Any, int]:
+    """Lock, in one `lock_balances` call, every balance a match touches: the taker's `hold_currency` (and
+    `also`), its base and quote when it trades, each maker's base and quote, and the fees account's fee currency
+    when anything fills. Returns the locked balances and the fees account's id (0 when nothing fills)."""
+    keys: set[BalanceKey] = {(taker.account_id, hold_currency)}
+    if also is not None:
+        keys.add((taker.account_id, also))
+    if plan.steps:
+        keys.update({(taker.account_id, pair.base_id), (taker.account_id, pair.quote_id)})
+    for account_id in plan.maker_account_ids():
+        keys.update({(account_id, pair.base_id), (account_id, pair.quote_id)})
+    fees_account_id = 0
+    if plan.fills:
+        fees_account_id = fees_id or fees_account().pk
+        keys.add((fees_account_id, pair.fee_currency_id))
+    return lock_balances(keys), fees_account_id
 
 
 def _placed(cmd: PlaceOrder, order: Order, trades: list[Trade] | tuple[Trade, ...] = ()) -> Reply:
@@ -683,16 +697,10 @@ def trigger_stops(cmd: TriggerStops) -> tuple[Reply, bool]:
             break
         stop.is_triggered = True
         plan = engine.plan_match(taker=stop, pair=pair, now=now, state=state)
-        keys: set[BalanceKey] = {
-            (stop.account_id, pair.base_id),
-            (stop.account_id, pair.quote_id),
-        }
-        for account_id in plan.maker_account_ids():
-            keys.update({(account_id, pair.base_id), (account_id, pair.quote_id)})
-        fees_account_id = fees_account().pk if plan.fills else 0
-        if plan.fills:
-            keys.add((fees_account_id, pair.fee_currency_id))
-        balances = lock_balances(keys)
+        # A stop's hold is in base or quote: both are locked, as a taker that trades needs.
+        balances, fees_account_id = _lock_match_balances(
+            stop, pair, plan, hold_currency=pair.base_id, also=pair.quote_id
+        )
         _run(
             stop,
             new=False,

@@ -220,7 +220,7 @@ def order_cancel(
     admin cancels).
     """
     now = now or timezone.now()
-    rows = Order.objects.filter(user=user)
+    rows = Order.objects.filter(user=user).select_related("pair")
     if order_id is not None:
         found = rows.filter(pk=order_id).first()
     else:
@@ -232,7 +232,7 @@ def order_cancel(
         raise OrderNotFoundError(details={"order_id": order_id, "client_order_id": client_order_id})
     reply = matcher.submit(
         CancelOrder(
-            symbol=_symbol(found.pair_id),
+            symbol=found.pair.symbol,
             at=now,
             actor=actor,
             user_id=found.user_id,

@@ -32,6 +32,7 @@ from activities.services import collected, record_all
 from common import events
 from common.errors import DomainError
 from trading import persistence
+from trading.errors import ClientOrderIdConflictError
 from trading.matcher.commands import (
     CancelAll,
     CancelOrder,
@@ -189,7 +190,6 @@ class Runner:
         """Lock each pair of the batch once, in symbol order, and read its last sequence number under the lock.
         Returns {symbol: [pair id, last seq]} for the pairs that exist."""
         pairs = persistence.lock_pairs(sorted({command.symbol for command in commands}))
-        pairs.sort(key=lambda pair: pair.pk)
         return {pair.symbol: [pair.pk, _last_seq(pair.pk)] for pair in pairs}
 
 
@@ -222,8 +222,6 @@ def _replay(command: PlaceOrder) -> Reply:
     except DomainError as exc:
         return Reply.refused(command.id, exc)
     if earlier is None:
-        from trading.errors import ClientOrderIdConflictError
-
         return Reply.refused(command.id, ClientOrderIdConflictError())
     persistence.replayed(earlier, command.symbol, command.actor)
     return Reply(command.id, order_ids=(earlier.pk,), replayed=True)
