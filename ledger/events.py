@@ -1,6 +1,6 @@
 """Balance changes, published after commit (`common.events`): the protocol's `account_update`.
 
-`posting.post`, `hold_increase` and `hold_release` are the only code that changes a balance, so they are the
+`posting.post` and `posting.Journal` are the only code that changes a balance, so they are the
 only emitters. Several changes of one balance row inside one transaction make one event: the event holds the
 locked row object and is read at delivery, after commit, when the row carries its final values.
 """

@@ -1,4 +1,6 @@
-"""The single posting function: the only code that writes journal entries and changes balance totals.
+"""Posting: the only code that writes journal entries and changes balances. `post` writes one transaction
+at once (transfers, deposits, withdrawals); a `Journal` applies many, and holds, to locked balances in memory
+and writes them together (the trading matcher's batch).
 
 Invariants it enforces before writing anything (after the hordak ledger):
 - every leg is a non-zero `Decimal` within the project's precision;
@@ -169,52 +171,6 @@ def _save_balances(rows: list[Balance]) -> None:
         cursor.executemany(sql, params)
 
 
-def hold_increase(
-    *,
-    balances: Mapping[BalanceKey, Balance],
-    account_id: int,
-    currency_id: str,
-    amount: Decimal,
-    cause: Any = None,
-) -> Balance:
-    """Reserve `amount` of the available funds (an order being placed). Moves no money, writes no entry.
-    `cause` (the order) names what changed the balance in its after-commit event (`ledger.events`).
-
-    Call after `lock_balances`. Raises `InsufficientFundsError` when `amount` exceeds what is available,
-    `LedgerInvariantError` for a non-positive amount or an unlocked balance.
-    """
-    balance = _locked(balances, account_id, currency_id, amount)
-    if balance.available < amount:
-        raise InsufficientFundsError(
-            details={"currency": currency_id, "available": format(balance.available, "f")}
-        )
-    balance.on_hold += amount
-    balance.save(update_fields=["on_hold", "updated_at"])
-    events.balance_changed(balance, action="order", cause=cause)
-    return balance
-
-
-def hold_release(
-    *,
-    balances: Mapping[BalanceKey, Balance],
-    account_id: int,
-    currency_id: str,
-    amount: Decimal,
-    cause: Any = None,
-) -> Balance:
-    """Give back `amount` of the funds on hold (an order cancelled, or reserved more than it used).
-
-    Call after `lock_balances`. Raises `LedgerInvariantError` when releasing more than is on hold.
-    """
-    balance = _locked(balances, account_id, currency_id, amount)
-    if balance.on_hold < amount:
-        raise LedgerInvariantError(f"release {amount} exceeds the {balance.on_hold} on hold")
-    balance.on_hold -= amount
-    balance.save(update_fields=["on_hold", "updated_at"])
-    events.balance_changed(balance, action="order", cause=cause)
-    return balance
-
-
 def _locked(
     balances: Mapping[BalanceKey, Balance], account_id: int, currency_id: str, amount: Decimal
 ) -> Balance:
@@ -226,3 +182,148 @@ def _locked(
     if balance is None:
         raise LedgerInvariantError(f"balance {(account_id, currency_id)} was not locked")
     return balance
+
+
+@dataclass(slots=True)
+class _Pending:
+    """One journal transaction of a `Journal`, written at `Journal.write`."""
+
+    row: JournalTransaction
+    legs: Sequence[Leg]
+    afters: list[Decimal]
+    parent: "_Pending | None" = None  # a commission names its trade's id: written after it
+
+
+class Journal:
+    """Many postings of one transaction (the trading matcher's batch), applied to the locked balances as they
+    come and written together: the journal transactions in one insert per kind, their entries in one more, and
+    every changed balance once, with its final values (`_save_balances`). `post` and the holds below keep
+    `post()`'s rules (double entry, locked balances, no overdraft, holds never negative); the database's own
+    checks catch the rest at the write. What a refusal raises leaves the balances as they were.
+
+        journal = Journal(balances)            # the batch's locked balances (more can be added: `balances`)
+        journal.hold(key, amount, cause=order)  # False: not available
+        trade = journal.post(type=..., legs=[...], reference=..., at=now)
+        journal.post(type=COMMISSION, legs=[...], parent=trade, ...)   # details and description name the trade
+        journal.write()                        # before commit; the entries carry each leg's balance after it
+    """
+
+    def __init__(self, balances: dict[BalanceKey, Balance]) -> None:
+        self.balances = balances
+        self._pending: list[_Pending] = []
+        self._changed: dict[BalanceKey, Balance] = {}
+
+    def available(self, key: BalanceKey) -> Decimal:
+        return self._locked(key).available
+
+    def hold(self, key: BalanceKey, amount: Decimal, *, cause: Any = None) -> bool:
+        """Reserve `amount` of the available funds; False (nothing changed) when they are not there."""
+        balance = _locked(self.balances, *key, amount)
+        if balance.available < amount:
+            return False
+        balance.on_hold += amount
+        self._touch(key, balance, "order", cause)
+        return True
+
+    def release(self, key: BalanceKey, amount: Decimal, *, cause: Any = None) -> None:
+        balance = _locked(self.balances, *key, amount)
+        if balance.on_hold < amount:
+            raise LedgerInvariantError(f"release {amount} exceeds the {balance.on_hold} on hold")
+        balance.on_hold -= amount
+        self._touch(key, balance, "order", cause)
+
+    def post(
+        self,
+        *,
+        type: TransactionType | str,  # noqa: A002 - the journal's own word
+        legs: Sequence[Leg],
+        at: Any,
+        reference: str = "",
+        description: str = "",
+        details: Mapping[str, Any] | None = None,
+        parent: JournalTransaction | None = None,
+    ) -> JournalTransaction:
+        """Apply one journal transaction now (checked as `post()` does); write it at `write`. Returns its row
+        (no id until then)."""
+        check_legs(legs)
+        state: dict[BalanceKey, tuple[Decimal, Decimal]] = {}
+        afters: list[Decimal] = []
+        for leg in legs:
+            balance = self._locked(leg.key)
+            total, on_hold = state.get(leg.key, (balance.total, balance.on_hold))
+            if leg.from_hold:
+                if on_hold < -leg.amount:
+                    raise LedgerInvariantError(
+                        f"debit {leg.amount} from hold exceeds the {on_hold} on hold in {leg.key}"
+                    )
+                on_hold += leg.amount
+            elif leg.amount < 0 and not balance.allow_negative and total - on_hold < -leg.amount:
+                raise InsufficientFundsError(
+                    details={"currency": leg.currency_id, "available": format(total - on_hold, "f")}
+                )
+            total += leg.amount
+            state[leg.key] = (total, on_hold)
+            afters.append(total)
+        row = JournalTransaction(
+            type=TransactionType(type),
+            reference=reference,
+            description=description,
+            details=dict(details or {}),
+            created_at=at,
+        )
+        found = None
+        if parent is not None:
+            found = next(p for p in reversed(self._pending) if p.row is parent)
+        self._pending.append(_Pending(row, legs, afters, found))
+        action = events.ACTIONS.get(TransactionType(type), "order")
+        cause: Any = reference.removeprefix("order:") if reference.startswith("order:") else row
+        for key, (total, on_hold) in state.items():
+            balance = self.balances[key]
+            balance.total, balance.on_hold = total, on_hold
+            self._touch(key, balance, action, cause)
+        return row
+
+    def write(self) -> None:
+        """Write what was posted and every changed balance. Call once, inside the transaction."""
+        if not connection.in_atomic_block:
+            raise LedgerInvariantError("Journal.write() must run inside transaction.atomic()")
+        now = timezone.now()
+        # Trades first: a commission's details and description carry its trade's id.
+        for wave in (
+            [p for p in self._pending if p.parent is None],
+            [p for p in self._pending if p.parent is not None],
+        ):
+            for pending in wave:
+                if pending.parent is not None:
+                    trade_id = pending.parent.row.pk
+                    pending.row.details = {**pending.row.details, "trade_transaction_id": trade_id}
+                    pending.row.description = f"{pending.row.description} #{trade_id}"
+            JournalTransaction.objects.bulk_create([pending.row for pending in wave])
+        JournalEntry.objects.bulk_create(
+            JournalEntry(
+                transaction=pending.row,
+                account_id=leg.account_id,
+                currency_id=leg.currency_id,
+                amount=leg.amount,
+                balance_after=after,
+                created_at=pending.row.created_at,
+            )
+            for pending in self._pending
+            for leg, after in zip(pending.legs, pending.afters, strict=True)
+        )
+        changed = sorted(self._changed.items())
+        for _, balance in changed:
+            balance.updated_at = now
+        _save_balances([balance for _, balance in changed])
+        self._pending.clear()
+        self._changed.clear()
+
+    def _locked(self, key: BalanceKey) -> Balance:
+        balance = self.balances.get(key)
+        if balance is None:
+            raise LedgerInvariantError(f"balance {key} was not locked")
+        return balance
+
+    def _touch(self, key: BalanceKey, balance: Balance, action: str, cause: Any) -> None:
+        self._changed[key] = balance
+        events.balance_changed(balance, action=action, cause=cause)

@@ -1,18 +1,19 @@
-"""The ledger's API for the trading engine: reserve, release and settle, inside the engine's own transaction.
+"""The ledger's API for the trading writer (`trading.persistence`): reserve, release and settle, inside the
+matcher batch's own transaction, written at its end.
 
-Usage (all inside the caller's `transaction.atomic()`, after the per-pair lock):
+Usage (all inside the batch's `transaction.atomic()`, after the pairs' locks):
 
-    balances = lock_balances({(buyer_id, "BTC"), (buyer_id, "USD"), (seller_id, "BTC"), ...})
-                                               # every balance the work touches: one ordered lock
-    hold_increase(balances=balances, account_id=..., currency_id="USD", amount=cost + fee)  # placing an order
-    settlement = trade_settle(balances=balances, ..., fees=[Fee(...), ...])             # a fill
-    hold_release(balances=balances, account_id=..., currency_id="USD", amount=unused)   # cancel / leftover
+    journal = Journal(lock_balances({(buyer_id, "USD"), (seller_id, "BTC"), ...}))  # one ordered lock
+    journal.hold((account_id, "USD"), cost + fee, cause=order_id)   # placing an order; False: not available
+    settle_fill(journal, ..., fees=[Fee(...), ...])                   # a fill
+    journal.release((account_id, "USD"), unused, cause=order)         # cancel / leftover
+    journal.write()                                                   # every posting and balance, in bulk
 
-`hold_increase` / `hold_release` change `on_hold` only (no journal entry: reserving moves no money).
-`trade_settle` writes one `trade` transaction (buyer pays quote and gets base, seller the reverse) and one
-`commission` transaction per non-zero fee (the account pays, the "fees" system account receives). The engine
-hands it amounts already in their currencies' precision (a fill's quote amount cut, fees rounded up: see
-`trading/engine.py`); a quote amount of 0 (a dust fill, worth less than one unit of the quote) moves the base only.
+Holds change `on_hold` only (no journal entry: reserving moves no money). `settle_fill` posts one `trade`
+transaction (buyer pays quote and gets base, seller the reverse, both from their holds) and one `commission`
+transaction per non-zero fee (the account pays, the "fees" system account receives). The core hands it amounts
+already in their currencies' precision (a fill's quote amount cut, fees rounded up: `trading/core/rules.py`);
+a quote amount of 0 (a dust fill, worth less than one unit of the quote) moves the base only.
 """
 
 from collections.abc import Mapping, Sequence
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from common.models import quoted_column
@@ -32,26 +33,24 @@ from ledger.models import (
     Account,
     AccountKind,
     Balance,
-    JournalTransaction,
     TransactionType,
 )
-from ledger.posting import LedgerInvariantError, Leg, hold_increase, hold_release, post
+from ledger.posting import Journal, Leg
 from ledger.services import system_account
 
-# The whole of what the trading engine uses of the ledger (the import map lets trading import this module only).
+# The whole of what the trading writer uses of the ledger (the import map lets trading import this module only).
 __all__ = [
     "MAIN_ACCOUNT",
     "Balance",
     "BalanceKey",
     "Fee",
     "InsufficientFundsError",
-    "TradeSettlement",
+    "Journal",
     "fees_account",
-    "hold_increase",
-    "hold_release",
     "lock_balances",
     "order_account",
-    "trade_settle",
+    "order_accounts",
+    "settle_fill",
 ]
 
 
@@ -63,12 +62,6 @@ class Fee:
     currency_id: str
     amount: Decimal
     from_hold: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class TradeSettlement:
-    trade: JournalTransaction
-    commissions: tuple[JournalTransaction, ...]
 
 
 def fees_account() -> Account:
@@ -109,82 +102,21 @@ def order_account(*, user_id: int, name: str) -> tuple[Account, int | None]:
     return found, found.fees_account_id  # type: ignore[attr-defined]
 
 
-def trade_settle(
+def order_accounts(keys: set[tuple[int, str]]) -> dict[tuple[int, str], Account]:
+    """The spot sub-accounts named by (user id, name), in one query, each with its user loaded: what a matcher
+    batch needs of the ledger before it locks anything. Missing ones are absent from the answer."""
+    if not keys:
+        return {}
+    wanted = Q()
+    for user_id, name in keys:
+        wanted |= Q(user_id=user_id, name=name)
+    rows = Account.objects.filter(wanted, kind=AccountKind.SPOT).select_related("user")
+    return {(row.user_id, row.name): row for row in rows}  # type: ignore[misc]
+
+
+def settle_fill(
+    journal: Journal,
     *,
-    balances: Mapping[BalanceKey, Balance],
-    buyer_account_id: int,
-    seller_account_id: int,
-    base: str,
-    quote: str,
-    base_amount: Decimal,
-    quote_amount: Decimal,
-    fees: Sequence[Fee] = (),
-    fees_account_id: int | None = None,
-    buyer_from_hold: bool = True,
-    seller_from_hold: bool = True,
-    reference: str = "",
-    description: str = "",
-    details: Mapping[str, Any] | None = None,
-    savepoint: bool = True,
-) -> TradeSettlement:
-    """Settle one fill: the buyer pays `quote_amount` of `quote` and receives `base_amount` of `base`; the
-    seller the reverse; then each fee moves from its account to the fees account.
-
-    `*_from_hold` says whether the paying side's debit consumes funds it had on hold (a resting or reserved
-    order, the normal case) or available funds. Call after `lock_balances` with `trade_balance_keys(...)`.
-    Raises `InsufficientFundsError` (nothing is written) and `LedgerInvariantError` (programming errors:
-    unlocked balances, amounts that are not positive Decimals, more taken from hold than is on hold).
-    Records no activity; the engine records `order.filled`. On any error nothing of the fill is written and
-    the `balances` objects are reloaded from the database. `savepoint=False` (a caller that rolls its whole
-    transaction back on any error, as the trading engine does) spares the savepoint's two round trips; an
-    error then leaves the caller's transaction to be rolled back, and the `balances` objects as they are.
-    """
-    if not savepoint:
-        return _settle(
-            balances=balances,
-            buyer_account_id=buyer_account_id,
-            seller_account_id=seller_account_id,
-            base=base,
-            quote=quote,
-            base_amount=base_amount,
-            quote_amount=quote_amount,
-            fees=fees,
-            fees_account_id=fees_account_id,
-            buyer_from_hold=buyer_from_hold,
-            seller_from_hold=seller_from_hold,
-            reference=reference,
-            description=description,
-            details=details,
-        )
-    try:
-        # One savepoint around both postings, so a refused fee cannot leave the trade half-written.
-        with transaction.atomic():
-            return _settle(
-                balances=balances,
-                buyer_account_id=buyer_account_id,
-                seller_account_id=seller_account_id,
-                base=base,
-                quote=quote,
-                base_amount=base_amount,
-                quote_amount=quote_amount,
-                fees=fees,
-                fees_account_id=fees_account_id,
-                buyer_from_hold=buyer_from_hold,
-                seller_from_hold=seller_from_hold,
-                reference=reference,
-                description=description,
-                details=details,
-            )
-    except Exception:
-        # The rollback restored the rows; bring the caller's objects back in line with them.
-        for balance in balances.values():
-            balance.refresh_from_db(fields=["total", "on_hold"])
-        raise
-
-
-def _settle(
-    *,
-    balances: Mapping[BalanceKey, Balance],
     buyer_account_id: int,
     seller_account_id: int,
     base: str,
@@ -192,48 +124,41 @@ def _settle(
     base_amount: Decimal,
     quote_amount: Decimal,
     fees: Sequence[Fee],
-    fees_account_id: int | None,
-    buyer_from_hold: bool,
-    seller_from_hold: bool,
+    fees_account_id: int,
+    at: Any,
     reference: str,
     description: str,
-    details: Mapping[str, Any] | None,
-) -> TradeSettlement:
+    details: Mapping[str, Any],
+) -> None:
+    """`trade_settle` for a matcher batch: the same journal transactions (the trade, one commission per fee),
+    posted to `journal` and written with the batch."""
     legs = [
-        Leg(seller_account_id, base, -base_amount, from_hold=seller_from_hold),
+        Leg(seller_account_id, base, -base_amount, from_hold=True),
         Leg(buyer_account_id, base, base_amount),
     ]
     if quote_amount:  # a dust fill has none (module docstring); a leg never moves 0
         legs[:0] = [
-            Leg(buyer_account_id, quote, -quote_amount, from_hold=buyer_from_hold),
+            Leg(buyer_account_id, quote, -quote_amount, from_hold=True),
             Leg(seller_account_id, quote, quote_amount),
         ]
-    trade = post(
-        balances=balances,
+    trade = journal.post(
         type=TransactionType.TRADE,
         legs=legs,
+        at=at,
         reference=reference,
-        description=description
-        or f"Trade {format(base_amount, 'f')} {base} for {format(quote_amount, 'f')} {quote}",
+        description=description,
         details=details,
     )
-    commissions = []
     for fee in fees:
-        if fee.amount == 0:
-            continue
-        if fees_account_id is None:
-            raise LedgerInvariantError("fees need fees_account_id")
-        commissions.append(
-            post(
-                balances=balances,
+        if fee.amount:
+            journal.post(
                 type=TransactionType.COMMISSION,
                 legs=[
                     Leg(fee.account_id, fee.currency_id, -fee.amount, from_hold=fee.from_hold),
                     Leg(fees_account_id, fee.currency_id, fee.amount),
                 ],
+                at=at,
                 reference=reference,
-                description=f"Commission for {reference or 'trade'} #{trade.pk}",
-                details={"trade_transaction_id": trade.pk},
+                description=f"Commission for {reference or 'trade'}",
+                parent=trade,
             )
-        )
-    return TradeSettlement(trade=trade, commissions=tuple(commissions))

@@ -1,15 +1,14 @@
 """The trading event stream: what happened to orders, trades and books, published after commit.
 
 This is the seam between the order services and whoever pushes market and order data (the WebSocket gateway,
-`gateway/push.py`, subscribes through `common.events`). Today's engine (`trading.services`) emits these events
-inside its per-pair transactions; the trading core v2 matcher is meant to publish the very same types in its
-place, so the subscribers do not change when the engine does.
+`gateway/push.py`, subscribes through `common.events`). The matcher's writer (`trading.persistence`) emits them
+inside its batch's transaction, in the order the core's events came.
 
 * `OrderEvent`: one state change of one order (the protocol's `executionReport`): accepted, a fill, cancelled,
   expired, rejected. It carries a copy of the order as it was at that moment.
 * `TradeEvent`: one public trade.
 * `BookEvent`: the levels of a pair's book that changed, with the pair's sequence number. `book_changed`
-  computes it under the pair's lock: it diffs the current book against the last published one
+  computes it under the pair's lock, once per batch,: it diffs the current book against the last published one
   (`trading.models.BookFeed`), stores the new one and bumps `seq` by one in the same transaction, so the
   numbers are gap-free and in commit order, and a subscriber that takes `book_snapshot` and then applies
   every event with a higher `seq` ends with the book `selectors.order_book` returns.
@@ -107,11 +106,11 @@ def _diff(old: dict[str, str], new: dict[str, str], *, descending: bool) -> tupl
     return tuple(sorted(changed, key=lambda level: level[0], reverse=descending))
 
 
-def book_changed(pair: Pair, *, now: datetime) -> None:
-    """Call under the pair's lock after the book may have changed: store the new book, bump `seq` and publish
-    the changed levels after commit. Does nothing when no level changed."""
-    book = _book(pair, now)
-    new_bids, new_asks = _levels(book.bids), _levels(book.asks)
+def book_changed(pair: Pair, *, levels: tuple[tuple[Level, ...], tuple[Level, ...]]) -> None:
+    """Call under the pair's lock after the book may have changed, with its levels now (bids, asks; best first,
+    `TRADING_BOOK_FEED_DEPTH` deep): store the new book, bump `seq` and publish the changed levels after commit.
+    Does nothing when no level changed."""
+    new_bids, new_asks = _levels(list(levels[0])), _levels(list(levels[1]))
     feed = BookFeed.objects.filter(pair_id=pair.pk).first()
     if feed is None:
         feed = BookFeed(pair_id=pair.pk)

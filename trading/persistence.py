@@ -1,42 +1,53 @@
-"""The one writer of trading: runs one matcher command against the database, inside the matcher's batch
-transaction (`trading.matcher.runner` opens it, with a savepoint per command). Nothing else writes orders,
-trades, holds or the market data of a pair; the doors (`trading.services`) only read and submit commands.
+"""The one writer of trading: applies a matcher batch's commands to the pairs' books in memory (the pure core,
+`trading.core`) and writes all their effects in the batch's one transaction, with bulk statements
+(`trading.matcher.runner` opens it and calls `Batch`). Nothing else writes orders, trades, holds or the market
+data of a pair; the doors (`trading.services`) only read and submit commands.
 
-Locking (every command): the pair's lock FIRST (`select_for_update` on the `conditions.Pair` row: the runner
-takes it once per batch, so a second matcher that owned the same pair by mistake would wait, not corrupt),
-then every balance the command touches in ONE `ledger.locking.lock_balances` call (ascending (account,
-currency), the order every ledger writer uses), then the 30-day volume buckets in ascending user id. Waits are
-bounded by the batch's `lock_timeout`. Matching, settlement, market data and activity rows of a command commit
-together with its batch or not at all. `engine.py` holds the planning, settlement and market-data helpers; every
-activity row trading writes is written here.
+A batch, inside its durable transaction:
+1. `lock_pairs`: the pairs' rows, in symbol order (`select_for_update`: a second matcher that owned a pair by
+   mistake would wait, not corrupt).
+2. `open`: each pair's book, kept in memory by the matcher while the pair's last command number in the
+   database is the one it reflects, else rebuilt from the open orders (`Books`); the accounts of the batch's
+   placements, the earlier orders of their clientOrderIds, new order ids, and ONE `lock_balances` call for every
+   balance a placement may reserve from (ascending (account, currency), the order every ledger writer uses).
+3. `run` per command: the door's checks that need the database (account, trading rules, clientOrderId), the
+   fee rates, then the core's `apply`. Funds are reserved against the locked balances as the core asks
+   (`_Funds`); its events become rows, postings (`ledger.settlement.Journal`), activity rows and order events,
+   in memory. The balances of makers are locked as their fills come (waits bounded by the batch's
+   `lock_timeout`).
+4. `flush`: new orders (inserted once, in their state after the batch), changed orders, trades, journal
+   entries, every changed balance once, the market data (`trading.market`), each book's feed.
+A batch that fails drops its books: the next rebuilds them from what committed.
 
-Decisions:
+Decisions (the core's docstring, `trading/core/engine.py`, holds the matching rules):
 - Self-trade prevention: when an incoming order meets a resting order of the same user (any of their accounts),
   the RESTING order is cancelled (its hold released, `order.cancelled` with reason `self_trade_prevention`) and
   the incoming order goes on matching. No trade between one user's orders ever happens.
 - `clientOrderId` is unique per user for 24 h (`TRADING_CLIENT_ORDER_ID_TTL_S`): the order carries it in
   `dedupe_key`, under a unique (user, dedupe_key) constraint. The door answers a repeat from the database
-  (`earlier`); a repeat that reaches the matcher before the first committed meets the constraint and is
-  answered with the first order (`replayed`), or refused (`ClientOrderIdConflictError`) with other parameters.
-  After 24 h the id is released (lazily when it comes again, and by the periodic task).
+  (`earlier`); a repeat that reaches the matcher before the first committed is answered in the batch with the
+  first order (`replayed`), or refused (`ClientOrderIdConflictError`) with other parameters. After 24 h the id
+  is released (lazily when it comes again, and by the periodic task).
 - Rejections (trading rules, insufficient funds, too many open orders) are not errors: the order is stored with
   status REJECTED, `reject_code` and `reject_reason` (protocol §4.6), recorded as `order.rejected`, and
   returned.
 - Too many open orders: at most `TRADING_MAX_OPEN_ORDERS` open orders per account and pair, exact because one
   writer owns the pair.
 - FOK fills completely at once or is cancelled with nothing filled; IOC and market orders cancel what they could
-  not fill (status CANCELLED, executed amounts > 0 when partly filled). Market orders on an empty book end
-  CANCELLED with nothing filled.
-- Stop Limit: triggered by the last trade price (BUY when last >= stopPrice, SELL when last <= stopPrice), at
-  placement if the condition already holds, otherwise by the `TriggerStops` command that follows, in the same
-  batch, every command that traded while stops waited; it then acts as a limit order. Its funds are held from
-  placement.
+  not fill. Stop Limit orders trigger on the last trade price and then act as limit orders; their funds are
+  held from placement. A cascade of more than `MAX_STOP_CASCADE` triggers goes on in a `TriggerStops` command
+  the runner runs next, in the same batch.
+
+Money (all Decimal, the core's rules in `trading/core/rules.py`): a fill's quote amount is `amount * price` cut
+to the quote's precision (the seller bears the cut, a dust fill moves its base for 0); a buy reserves its cost
+rounded up; fees round up, toward the exchange, and are paid from the hold as far as it goes beyond what the
+order still needs, then from available funds, and are forgiven beyond them. No balance ever goes negative.
 """
 
+import dataclasses
 import hashlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -44,28 +55,56 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, models
+from django.db import connection, models
 from django.db.models import Q
 
 from activities.actor import Actor
 from activities.models import ActivityType, Outcome
 from activities.services import record
 from common.events import scoped
-from common.models import quoted_column
+from common.models import concrete_field, quoted_column
 from common.money import plain_amount
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
 from conditions.models import Currency, Pair, PairStatus
 from conditions.validation import order_check
 from fees.selectors import current_fee
+from ledger.errors import AccountNotFoundError
 from ledger.settlement import (
     BalanceKey,
-    InsufficientFundsError,
+    Fee,
+    Journal,
     fees_account,
-    hold_increase,
     lock_balances,
-    order_account,
+    order_accounts,
+    settle_fill,
 )
-from trading import engine, events
+from trading import events, market
+from trading.core import (
+    Cancel,
+    CommandRefused,
+    HoldReleased,
+    LevelChanged,
+    OrderAccepted,
+    OrderCancelled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderRested,
+    PairEngine,
+    PairSpec,
+    Place,
+    Result,
+    StopTriggered,
+)
+from trading.core import CancelAll as CoreCancelAll
+from trading.core import ExpireDue as CoreExpireDue
+from trading.core import Order as CoreOrder
+from trading.core import OrderType as CoreType
+from trading.core import Side as CoreSide
+from trading.core import Status as CoreStatus
+from trading.core import TimeInForce as CoreTIF
+from trading.core import Trade as Trade_
+from trading.core import TriggerStops as CoreTriggerStops
 from trading.core.engine import (
     INSUFFICIENT_FUNDS,
     MARKET_TRIGGER,
@@ -75,21 +114,15 @@ from trading.core.engine import (
     REJECT_TOO_MANY,
     TOO_MANY_ORDERS,
 )
+from trading.core.rules import FILLED
 from trading.errors import (
     ClientOrderIdConflictError,
     OrderCancelNotAllowedError,
     OrderFinalError,
     OrderNotFoundError,
 )
-from trading.matcher.commands import (
-    CancelAll,
-    CancelOrder,
-    ExpireDue,
-    PlaceOrder,
-    Reply,
-    TriggerStops,
-    command_seq,
-)
+from trading.matcher.commands import CancelAll, CancelOrder, ExpireDue, PlaceOrder, Reply
+from trading.matcher.commands import Command as MatcherCommand
 from trading.models import (
     OPEN,
     OPEN_STATUSES,
@@ -102,70 +135,24 @@ from trading.models import (
     Trade,
 )
 
-# The reject codes and texts (protocol §4.6, imported above) are the pure core's: one set for both engines.
+__all__ = [
+    "INSUFFICIENT_FUNDS",
+    "MARKET_TRIGGER",
+    "REJECT_AMOUNTS",
+    "REJECT_FUNDS",
+    "REJECT_RULE",
+    "REJECT_TOO_MANY",
+    "TOO_MANY_ORDERS",
+    "Batch",
+    "Books",
+    "ExpiredClientOrderId",
+    "earlier",
+    "fingerprint",
+    "replayed",
+]
+
 MAX_STOP_CASCADE = 100
-
-
-@dataclass(slots=True)
-class _Batch:
-    """What the commands of one batch share: the pairs the runner locked at its start (each locked once, outside
-    any command's savepoint, so no rollback of a command releases it), and the books they touched, whose feed is
-    diffed and published once per batch."""
-
-    locked: dict[str, Pair] = field(default_factory=dict)
-    touched: dict[int, tuple[Pair, datetime]] = field(default_factory=dict)
-
-
-_batch: ContextVar[_Batch | None] = ContextVar("trading_batch", default=None)
-
-
-@contextmanager
-def batch() -> Iterator[Callable[[], None]]:
-    """The scope of one matcher batch (see `_Batch`). The yielded `flush` publishes each touched book's change
-    once (`events.book_changed`: one `seq` per book per batch); call it inside the batch's transaction, under the
-    pairs' locks. Outside such a block every command locks its pair and publishes its own change."""
-    current = _Batch()
-    token = _batch.set(current)
-
-    def flush() -> None:
-        for pair, now in current.touched.values():
-            with scoped(pair.symbol):
-                events.book_changed(pair, now=now)
-        current.touched.clear()
-
-    try:
-        yield flush
-    finally:
-        _batch.reset(token)
-
-
-def lock_pairs(symbols: list[str]) -> list[Pair]:
-    """Lock the pairs of a batch at its start (call it inside `batch()`, outside any savepoint), in symbol order;
-    unknown symbols are skipped. The batch's commands then find them locked."""
-    current = _batch.get()
-    found = []
-    for symbol in sorted(symbols):
-        try:
-            pair = _lock_pair_row(symbol=symbol)
-        except PairNotFoundError:
-            continue
-        if current is not None:
-            current.locked[symbol] = pair
-        found.append(pair)
-    return found
-
-
-def _book_touched(pair: Pair, now: datetime) -> None:
-    current = _batch.get()
-    if current is None:
-        events.book_changed(pair, now=now)
-    else:
-        current.touched[pair.pk] = (pair, now)
-
-
-class DuplicateClientOrderId(Exception):
-    """A concurrent order with the same clientOrderId committed first: roll the command back, then answer it
-    with `replayed`."""
+ZERO = Decimal(0)
 
 
 class ExpiredClientOrderId(Exception):
@@ -176,14 +163,6 @@ class ExpiredClientOrderId(Exception):
     def __init__(self, order_id: int) -> None:
         super().__init__(order_id)
         self.order_id = order_id
-
-
-def lock_pair(*, symbol: str) -> Pair:
-    """The pair, locked: by the batch already (see `lock_pairs`), else now."""
-    current = _batch.get()
-    if current is not None and symbol in current.locked:
-        return current.locked[symbol]
-    return _lock_pair_row(symbol=symbol)
 
 
 def _lock_pair_row(*, symbol: str) -> Pair:
@@ -313,325 +292,702 @@ def _rule_problem(order: Order, pair: Pair, now: datetime) -> tuple[int, str] | 
     return None
 
 
-def _insert(order: Order) -> None:
-    # On a duplicate clientOrderId PostgreSQL makes this INSERT wait for the other order's transaction, then
-    # fail: the runner rolls the command's savepoint back and answers with that order.
-    order.seq = command_seq()
-    try:
-        order.save(force_insert=True)
-    except IntegrityError as exc:
-        text = str(exc)
-        if order.dedupe_key and ("trading_order_client_id_unique" in text or "dedupe_key" in text):
-            raise DuplicateClientOrderId from exc
-        raise
+# --- the books the matcher keeps between batches ------------------------------------------------------
 
 
-def _reject(order: Order, *, symbol: str, code: int, reason: str, actor: Actor) -> Order:
-    order.status = OrderStatus.REJECTED
-    order.reject_code = code
-    order.reject_reason = reason[:255]
-    order.dedupe_key = None
-    order.remaining = Decimal(0)
-    order.is_resting = False
-    order.hold_currency_id = None
-    order.hold_initial = order.hold_remaining = Decimal(0)
-    order.seq = command_seq()
-    order.save(force_insert=True)
-    record(
-        user=order.user,
-        action=ActivityType.ORDER_REJECTED,
-        actor=actor,
-        outcome=Outcome.REFUSED,
-        details=_details(order, symbol, reject_code=code, reason=order.reject_reason),
-        at=order.created_at,
-    )
-    events.order_changed(order, events.REJECTED)
-    return order
+@dataclass(slots=True)
+class PairBook:
+    """One pair's book in memory (the pure core's engine) with the rows of its open orders, as of the pair's
+    command number `seq`."""
+
+    pair_id: int
+    engine: PairEngine
+    rows: dict[int, Order]
+    seq: int
 
 
-def _state_and_open_count(pair: Pair, account_id: int) -> tuple[PairState, int, bool | None]:
-    """The pair's state row, the account's open orders on the pair and whether untriggered stop orders wait
-    on the pair (None: not known), in one query after the pair's lock (so all are current, see `lock_pair`).
+class Books:
+    """The books a matcher owns. `keep`: keep each between batches while the pair's last command number in the
+    database is still the one it reflects (a matcher process, the pairs' one writer); else rebuild each batch's
+    books from the database (the embedded matcher, whose database tests also change by hand and roll back)."""
 
-    Written out as SQL: compiling the ORM form (a subquery annotation) costs several times what it takes to run.
-    """
-    statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
-    table, pair_col, status_col = (
-        Order._meta.db_table,
-        quoted_column(Order, "pair"),
-        quoted_column(Order, "status"),
-    )
-    # Identifiers come from the models' metadata; every value is a parameter.
-    sql = (
-        f"SELECT s.*, (SELECT COUNT(*) FROM {table} o"  # noqa: S608
-        f" WHERE o.{quoted_column(Order, 'account')} = %s AND o.{pair_col} = %s"
-        f" AND o.{status_col} IN ({statuses})) AS open_orders,"
-        f" EXISTS(SELECT 1 FROM {table} t WHERE t.{pair_col} = %s AND t.{status_col} IN ({statuses})"
-        f" AND NOT t.{quoted_column(Order, 'is_triggered')}) AS stops_waiting"
-        f" FROM {PairState._meta.db_table} s WHERE s.{quoted_column(PairState, 'pair')} = %s"
-    )
-    params = [account_id, pair.pk, *OPEN_STATUSES, pair.pk, *OPEN_STATUSES, pair.pk]
-    state = next(iter(PairState.objects.raw(sql, params)), None)
-    if state is not None:
-        return state, state.open_orders, bool(state.stops_waiting)  # type: ignore[attr-defined]
-    count = Order.objects.filter(OPEN, account_id=account_id, pair_id=pair.pk).count()
-    return engine.pair_state(pair), count, None
+    def __init__(self, *, keep: bool) -> None:
+        self.keep = keep
+        self._books: dict[int, PairBook] = {}
 
+    def get(self, pair: Pair, state: PairState, seq: int) -> PairBook:
+        spec = pair_spec(pair)
+        book = self._books.get(pair.pk) if self.keep else None
+        if book is None or book.seq != seq:
+            book = _load(pair, spec, state, seq)
+            if self.keep:
+                self._books[pair.pk] = book
+        else:
+            book.engine.spec = spec  # the pair's rules may have changed (open-order cap, lot size)
+            for row in book.rows.values():
+                row.pair = pair
+        return book
 
-def _stop_met(side: str, stop_price: Decimal | None, last: Decimal | None) -> bool:
-    if stop_price is None or last is None:
-        return False
-    return last >= stop_price if side == Side.BUY else last <= stop_price
+    def drop(self, pair_ids: Iterable[int]) -> None:
+        """Forget these books (a batch that wrote them failed): the next batch rebuilds them."""
+        for pair_id in pair_ids:
+            self._books.pop(pair_id, None)
 
 
-def place(cmd: PlaceOrder) -> tuple[Reply, bool]:
-    """Match and store a new order. Returns the reply and whether stop orders wait on the pair after it traded
-    (the runner then runs `TriggerStops` next, in the same batch). Raises `DuplicateClientOrderId` when the
-    clientOrderId was taken meanwhile (the runner rolls the command back and answers with `replayed`)."""
-    now = cmd.at
-    actor = cmd.actor
-    symbol = cmd.symbol
-    account, known_fees_id = order_account(user_id=cmd.user_id, name=cmd.account)
-    order = Order(
-        user=account.user,
-        account=account,
-        client_order_id=cmd.client_order_id,
-        dedupe_key=cmd.dedupe_key,
-        fingerprint=cmd.fingerprint,
-        side=cmd.side,
-        order_type=cmd.order_type,
-        time_in_force=cmd.time_in_force,
-        status=OrderStatus.NEW,
-        price=cmd.price,
-        stop_price=cmd.stop_price,
-        amount=cmd.amount,
-        quote_amount=cmd.quote_amount,
-        remaining=cmd.amount or Decimal(0),
-        expire_at=cmd.expire_at,
-        client_created_at=cmd.client_created_at,
-        comment=cmd.comment,
-        created_at=now,
-        updated_at=now,
-    )
-    pair = lock_pair(symbol=symbol)
-    order.pair = pair
-    order.fee_currency_id = pair.fee_currency_id
-    problem = _rule_problem(order, pair, now)
-    if problem is not None:
-        _reject(order, symbol=symbol, code=problem[0], reason=problem[1], actor=actor)
-        return _placed(cmd, order), False
-    rests = order.order_type != OrderType.MARKET and order.time_in_force in (
-        TimeInForce.GTC,
-        TimeInForce.GTD,
-    )
-    stops_known: bool | None = None
-    if rests:
-        state, open_count, stops_known = _state_and_open_count(pair, order.account_id)
-        if open_count >= settings.TRADING_MAX_OPEN_ORDERS:
-            _reject(order, symbol=symbol, code=REJECT_TOO_MANY, reason=TOO_MANY_ORDERS, actor=actor)
-            return _placed(cmd, order), False
-    rates = current_fee(user=order.user, pair=pair, at=now)
-    order.maker_rate, order.taker_rate = rates.maker, rates.taker
-    fee_places = pair.fee_currency.precision
-    if not rests:
-        state = engine.pair_state(pair)
-
-    waiting_stop = order.order_type == OrderType.STOP_LIMIT and not _stop_met(
-        order.side, order.stop_price, state.last_price
-    )
-    plan = (
-        engine.Plan()
-        if waiting_stop
-        else engine.plan_match(taker=order, pair=pair, now=now, state=state)
-    )
-    if order.time_in_force == TimeInForce.FOK and plan.book_exhausted:
-        order.status = OrderStatus.CANCELLED
-        _insert(order)
-        _record_placed(order, symbol, actor)
-        _record_cancelled(order, symbol, actor, reason="fill_or_kill", now=now)
-        return _placed(cmd, order), False
-
-    currency, hold = engine.hold_for(order=order, pair=pair, plan=plan, fee_places=fee_places)
-    balances, fees_account_id = _lock_match_balances(
-        order, pair, plan, hold_currency=currency, fees_id=known_fees_id
-    )
-    if not _hold(order, balances, currency, hold):
-        _reject(order, symbol=symbol, code=REJECT_FUNDS, reason=INSUFFICIENT_FUNDS, actor=actor)
-        return _placed(cmd, order), False
-    if waiting_stop:
-        order.is_triggered = False
-        _insert(order)
-        _record_placed(order, symbol, actor)
-        return _placed(cmd, order), False
-    outcome = _run(
-        order,
-        new=True,
-        pair=pair,
-        state=state,
-        plan=plan,
-        balances=balances,
-        fees_account_id=fees_account_id,
-        actor=actor,
-        now=now,
-        stops_known=stops_known,
-    )
-    return _placed(cmd, order, outcome.trades), outcome.stops_waiting
-
-
-def _lock_match_balances(
-    taker: Order,
-    pair: Pair,
-    plan: engine.Plan,
-    *,
-    hold_currency: str,
-    also: str | None = None,
-    fees_id: int | None = None,
-) -> tuple[Any, int]:
-    """Lock, in one `lock_balances` call, every balance a match touches: the taker's `hold_currency` (and
-    `also`), its base and quote when it trades, each maker's base and quote, and the fees account's fee currency
-    when anything fills. Returns the locked balances and the fees account's id (0 when nothing fills)."""
-    keys: set[BalanceKey] = {(taker.account_id, hold_currency)}
-    if also is not None:
-        keys.add((taker.account_id, also))
-    if plan.steps:
-        keys.update({(taker.account_id, pair.base_id), (taker.account_id, pair.quote_id)})
-    for account_id in plan.maker_account_ids():
-        keys.update({(account_id, pair.base_id), (account_id, pair.quote_id)})
-    fees_account_id = 0
-    if plan.fills:
-        fees_account_id = fees_id or fees_account().pk
-        keys.add((fees_account_id, pair.fee_currency_id))
-    return lock_balances(keys), fees_account_id
-
-
-def _placed(cmd: PlaceOrder, order: Order, trades: list[Trade] | tuple[Trade, ...] = ()) -> Reply:
-    return Reply(cmd.id, order_ids=(order.pk,), trade_ids=tuple(trade.pk for trade in trades))
-
-
-def _hold(order: Order, balances: Any, currency: str, amount: Decimal) -> bool:
-    """Put `amount` on hold for the order; False when the funds are not there (nothing changed then)."""
-    order.hold_currency_id = currency
-    if amount > 0:
-        try:
-            hold_increase(
-                balances=balances,
-                account_id=order.account_id,
-                currency_id=currency,
-                amount=amount,
-                cause=order,
-            )
-        except InsufficientFundsError:
-            return False
-    order.hold_initial = order.hold_remaining = amount
-    return True
-
-
-def _run(
-    order: Order,
-    *,
-    new: bool,
-    pair: Pair,
-    state: PairState,
-    plan: engine.Plan,
-    balances: Any,
-    fees_account_id: int,
-    actor: Actor,
-    now: datetime,
-    stops_known: bool | None = None,
-) -> engine.Outcome:
-    """Execute the plan for a funded taker (`new`: not stored yet); settle what is left of it; store it;
-    update the market; record. `stops_known`: whether untriggered stops wait on the pair, when the caller
-    read it under this pair lock (matching neither adds nor triggers any)."""
-    if new and plan.steps:
-        _insert(order)  # trades refer to it
-        _record_placed(order, pair.symbol, actor)
-    outcome = (
-        engine.execute(
-            taker=order,
-            pair=pair,
-            plan=plan,
-            balances=balances,
-            fees_account_id=fees_account_id,
-            fee_places=pair.fee_currency.precision,
-            now=now,
-        )
-        if plan.steps
-        else engine.Outcome()
-    )
-    by_quote = order.amount is None
-    done = (not plan.book_exhausted and plan.fills) if by_quote else order.remaining == 0
-    rested: tuple[str, Decimal] | None = None
-    cancelled_reason = ""
-    if done:
-        order.status = OrderStatus.FILLED
-    elif order.order_type == OrderType.MARKET or order.time_in_force in (
-        TimeInForce.IOC,
-        TimeInForce.FOK,
-    ):
-        order.status = OrderStatus.CANCELLED
-        cancelled_reason = (
-            "market" if order.order_type == OrderType.MARKET else "immediate_or_cancel"
-        )
-    else:
-        order.status = OrderStatus.PARTIALLY_FILLED if order.executed_amount else OrderStatus.NEW
-        order.is_resting = True
-        order.rested_at = now
-        assert order.price is not None
-        rested = (order.side, order.price)
-    if order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED):
-        engine.release_rest(balances=balances, order=order)
-    if outcome.taker_report is not None and order.status == OrderStatus.FILLED:
-        outcome.taker_report.status = OrderStatus.FILLED  # its last fill's report is the final one
-    order.updated_at = now
-    if new and not plan.steps:
-        _insert(order)  # one INSERT for an order that met nobody
-        _record_placed(order, pair.symbol, actor)
-    else:
-        order.save(
-            update_fields=[
-                "status",
-                "is_resting",
-                "is_triggered",
-                "rested_at",
-                "remaining",
-                "executed_amount",
-                "executed_quote",
-                "fee_amount",
-                "hold_remaining",
-                "updated_at",
-            ]
-        )
-    if outcome.trades:
-        outcome.stops_waiting = (
-            stops_known
-            if stops_known is not None
-            else Order.objects.filter(OPEN, pair_id=pair.pk, is_triggered=False).exists()
-        )
-    engine.market_update(pair=pair, state=state, now=now, outcome=outcome, rested=rested)
-    engine.record_volumes(outcome, now)
-    for maker in outcome.removed:  # met on the way: self-trade prevention, or past its GTD time
-        expired = maker.status == OrderStatus.EXPIRED
-        record(
-            user=_user_ref(maker.user_id),
-            action=ActivityType.ORDER_EXPIRED if expired else ActivityType.ORDER_CANCELLED,
-            actor=Actor.system(),
-            details=_details(
-                maker, pair.symbol, reason="expired" if expired else "self_trade_prevention"
-            ),
-            at=now,
-        )
-    _record_fills(
-        outcome,
-        now=now,
-        taker=order,
+def pair_spec(pair: Pair) -> PairSpec:
+    fee = pair.fee_currency
+    return PairSpec(
         symbol=pair.symbol,
-        actor=actor,
+        base=pair.base_id,
+        quote=pair.quote_id,
+        quote_places=pair.quote.precision,
+        fee_currency=fee.pk,
+        fee_places=fee.precision,
+        lot_size=pair.lot_size,
+        max_open_orders=settings.TRADING_MAX_OPEN_ORDERS,
+        stop_cascade=MAX_STOP_CASCADE,
     )
-    if cancelled_reason:
-        _record_cancelled(order, pair.symbol, actor, reason=cancelled_reason, now=now)
-    events.trades_done(outcome.trades, pair)
-    _book_touched(pair, now)
-    return outcome
+
+
+def _load(pair: Pair, spec: PairSpec, state: PairState, seq: int) -> PairBook:
+    """The pair's open orders from the database into a fresh engine: resting ones in time priority, waiting
+    stops in placement order."""
+    engine = PairEngine(spec, last_price=state.last_price)
+    rows = list(Order.objects.filter(OPEN, pair_id=pair.pk).select_related("account"))
+    resting = sorted((r for r in rows if r.is_triggered), key=lambda r: (r.rested_at, r.pk))
+    waiting = sorted((r for r in rows if not r.is_triggered), key=lambda r: (r.created_at, r.pk))
+    rows = resting + waiting
+    engine.load(_core_order(row) for row in rows)
+    for row in rows:
+        row.pair = pair
+    return PairBook(pair.pk, engine, {row.pk: row for row in rows}, seq)
+
+
+def _core_order(row: Order) -> CoreOrder:
+    return CoreOrder(
+        row.pk,
+        row.user_id,
+        row.account_id,
+        CoreSide(row.side),
+        CoreType(row.order_type),
+        CoreTIF(row.time_in_force),
+        row.price,
+        row.stop_price,
+        row.amount,
+        row.quote_amount,
+        row.maker_rate,
+        row.taker_rate,
+        row.expire_at,
+        row.remaining,
+        row.executed_amount,
+        row.executed_quote,
+        row.fee_amount,
+        row.hold_currency_id,
+        row.hold_initial,
+        row.hold_remaining,
+        CoreStatus(OrderStatus.NEW if row.status == OrderStatus.PENDING_NEW else row.status),
+        row.is_triggered,
+    )
+
+
+# --- one batch ----------------------------------------------------------------------------------------
+
+
+class _Funds:
+    """The core's view of the balances (`trading.core.engine.Funds`): the batch's locked rows, through its
+    journal. A fee's grant counts as spent until the command's trades are posted (`settled`)."""
+
+    def __init__(self, batch: "Batch") -> None:
+        self._batch = batch
+        self._granted: dict[BalanceKey, Decimal] = defaultdict(Decimal)
+
+    def reserve(self, account_id: int, currency: str, amount: Decimal) -> bool:
+        key = (account_id, currency)
+        self._batch.lock({key})
+        return self._batch.journal.hold(key, amount, cause=self._batch.placing)
+
+    def take(self, account_id: int, currency: str, amount: Decimal) -> Decimal:
+        key = (account_id, currency)
+        self._batch.lock({key})
+        available = self._batch.journal.available(key) - self._granted[key]
+        granted = min(amount, max(available, ZERO))
+        self._granted[key] += granted
+        return granted
+
+    def settled(self) -> None:
+        self._granted.clear()
+
+
+@dataclass(slots=True)
+class _Pass:
+    """The fills of one taker's matching pass, for its `order.filled` rows: per order (amount, value, trades),
+    in the order the orders first traded."""
+
+    taker_id: int
+    actor: Actor
+    fills: dict[int, list[Any]] = field(default_factory=dict)
+
+
+class Batch:
+    """The writes of one matcher batch (see the module docstring). The runner calls, inside the batch's durable
+    transaction: `open` (lock the pairs, load their books, read and lock what the commands need), `run` for
+    each command, `flush` (every write), then `reply` for each command's final answer."""
+
+    def __init__(self, books: Books) -> None:
+        self.books = books
+        self.pairs: dict[str, Pair] = {}
+        self.open_books: dict[str, PairBook] = {}
+        self.markets: dict[str, market.Market] = {}
+        self.journal = Journal({})
+        self.funds = _Funds(self)
+        self.placing: int | None = None  # the order whose hold the core is reserving
+        self._accounts: dict[tuple[int, str], Any] = {}
+        self._fees_account_id = 0
+        self._ids: Iterator[int] = iter(())
+        self._earlier: dict[tuple[int, str], Order] = {}
+        self._new: dict[int, Order] = {}
+        self._changed: dict[int, Order] = {}
+        self._trades: list[Trade] = []
+        self._reply_trades: dict[str, list[Trade]] = {}
+
+    # --- opening ------------------------------------------------------------------------------------
+
+    def lock_pairs(self, symbols: Iterable[str]) -> list[Pair]:
+        """Lock the batch's pairs, in symbol order (unknown symbols are skipped)."""
+        for symbol in sorted(set(symbols)):
+            try:
+                self.pairs[symbol] = _lock_pair_row(symbol=symbol)
+            except PairNotFoundError:
+                continue
+        return list(self.pairs.values())
+
+    def open(self, commands: Sequence[MatcherCommand], seqs: Mapping[str, int]) -> None:
+        """Load each locked pair's book as of its last command number `seqs[symbol]`; read the accounts, the
+        fees account and the earlier orders of the batch's clientOrderIds; allocate the new orders' ids; lock
+        the balances the placements reserve from (ascending, one query)."""
+        for symbol, pair in self.pairs.items():
+            state = market.pair_state(pair)
+            book = self.open_books[symbol] = self.books.get(pair, state, seqs[symbol])
+            book.engine.funds = self.funds
+            self.markets[symbol] = market.Market(pair, state)
+        places = [c for c in commands if isinstance(c, PlaceOrder) and c.symbol in self.pairs]
+        self._accounts = order_accounts({(c.user_id, c.account) for c in places})
+        self._ids = iter(_order_ids(len(places)))
+        keys = {(self.fees_account_id(), pair.fee_currency_id) for pair in self.pairs.values()}
+        for command in places:
+            account = self._accounts.get((command.user_id, command.account))
+            if account is not None:
+                pair = self.pairs[command.symbol]
+                keys |= {(account.pk, pair.base_id), (account.pk, pair.quote_id)}
+        self.lock(keys)
+        dedupe = {(c.user_id, c.dedupe_key) for c in places if c.dedupe_key}
+        if dedupe:
+            wanted = Q()
+            for user_id, key in dedupe:
+                wanted |= Q(user_id=user_id, dedupe_key=key)
+            for row in Order.objects.filter(wanted).select_related("pair"):
+                assert row.dedupe_key is not None
+                self._earlier[(row.user_id, row.dedupe_key)] = row
+
+    def fees_account_id(self) -> int:
+        if not self._fees_account_id:
+            self._fees_account_id = fees_account().pk
+        return self._fees_account_id
+
+    def lock(self, keys: set[BalanceKey]) -> None:
+        missing = keys - self.journal.balances.keys()
+        if missing:
+            self.journal.balances.update(lock_balances(missing))
+
+    def _book(self, symbol: str) -> PairBook:
+        book = self.open_books.get(symbol)
+        if book is None:
+            raise PairNotFoundError(f"Unsupported pair {symbol}", details={"pair": symbol})
+        return book
+
+    # --- running ------------------------------------------------------------------------------------
+
+    def run(self, command: MatcherCommand, seq: int | None) -> tuple[Reply, bool]:
+        """Run one command (number `seq` of its pair) in memory; its writes wait for `flush`. Returns the reply
+        (its trades' ids are known after `flush`: `reply`) and whether `TriggerStops` must follow. A domain
+        error is raised before anything changed."""
+        if isinstance(command, PlaceOrder):
+            return self._place(command, seq)
+        book = self._book(command.symbol)
+        pair = self.pairs[command.symbol]
+        if isinstance(command, CancelOrder):
+            row = book.rows.get(command.order_id)
+            if row is None or row.user_id != command.user_id:
+                found = Order.objects.filter(
+                    pk=command.order_id, user_id=command.user_id, pair_id=pair.pk
+                ).first()
+                if found is None:
+                    raise OrderNotFoundError(details={"order_id": command.order_id})
+                raise OrderFinalError(details={"order_id": found.pk, "status": found.status})
+            if pair.status == PairStatus.HALTED:
+                raise OrderCancelNotAllowedError(details={"pair": pair.symbol})
+            if command.cancel_request_id is not None:
+                events.order_changed(
+                    row, events.PENDING_CANCEL, cancel_request_id=command.cancel_request_id
+                )
+            core_command: Any = Cancel(command.id, command.at, command.order_id, command.user_id)
+        elif isinstance(command, CancelAll):
+            if pair.status == PairStatus.HALTED:
+                return Reply(command.id), False
+            accounts = None if command.account_ids is None else frozenset(command.account_ids)
+            core_command = CoreCancelAll(command.id, command.at, command.user_id, accounts)
+        elif isinstance(command, ExpireDue):
+            core_command = CoreExpireDue(command.id, command.at)
+        else:
+            core_command = CoreTriggerStops(command.id, command.at)
+        result = book.engine.apply(core_command)
+        done = self._persist(book, result, command, seq)
+        if isinstance(command, CancelOrder):
+            return Reply(command.id, order_ids=(command.order_id,)), False
+        if isinstance(command, CancelAll):
+            return Reply(command.id, order_ids=tuple(done.removed)), False
+        if isinstance(command, ExpireDue):
+            return Reply(command.id, order_ids=tuple(done.removed), count=len(done.removed)), False
+        return Reply(command.id, count=done.triggered), result.stops_pending
+
+    def _place(self, cmd: PlaceOrder, seq: int | None) -> tuple[Reply, bool]:
+        book = self._book(cmd.symbol)
+        pair = self.pairs[cmd.symbol]
+        account = self._accounts.get((cmd.user_id, cmd.account))
+        if account is None:
+            raise AccountNotFoundError(
+                f"Account {cmd.account} does not exist", details={"account": cmd.account}
+            )
+        if cmd.dedupe_key:
+            prior = self._earlier.get((cmd.user_id, cmd.dedupe_key))
+            if prior is not None:
+                if prior.fingerprint != cmd.fingerprint:
+                    raise ClientOrderIdConflictError(
+                        f"clientOrderId {cmd.client_order_id} was already used with different parameters",
+                        details={"client_order_id": cmd.client_order_id, "order_id": prior.pk},
+                    )
+                replayed(prior, cmd.symbol, cmd.actor)
+                return Reply(cmd.id, order_ids=(prior.pk,), replayed=True), False
+        now = cmd.at
+        order = Order(
+            id=next(self._ids),
+            user=account.user,
+            account=account,
+            pair=pair,
+            client_order_id=cmd.client_order_id,
+            dedupe_key=cmd.dedupe_key,
+            fingerprint=cmd.fingerprint,
+            side=cmd.side,
+            order_type=cmd.order_type,
+            time_in_force=cmd.time_in_force,
+            status=OrderStatus.NEW,
+            price=cmd.price,
+            stop_price=cmd.stop_price,
+            amount=cmd.amount,
+            quote_amount=cmd.quote_amount,
+            remaining=cmd.amount or ZERO,
+            expire_at=cmd.expire_at,
+            client_created_at=cmd.client_created_at,
+            comment=cmd.comment,
+            fee_currency_id=pair.fee_currency_id,
+            created_at=now,
+            updated_at=now,
+            seq=seq,
+        )
+        if cmd.dedupe_key:
+            self._earlier[(cmd.user_id, cmd.dedupe_key)] = order
+        problem = _rule_problem(order, pair, now)
+        if problem is not None:
+            self._reject(order, pair.symbol, *problem, actor=cmd.actor)
+            return Reply(cmd.id, order_ids=(order.pk,)), False
+        rates = current_fee(user=order.user, pair=pair, at=now)
+        order.maker_rate, order.taker_rate = rates.maker, rates.taker
+        book.rows[order.pk] = order
+        self.placing = order.pk
+        try:
+            result = book.engine.apply(
+                Place(
+                    cmd.id,
+                    now,
+                    order.pk,
+                    order.user_id,
+                    order.account_id,
+                    CoreSide(order.side),
+                    CoreType(order.order_type),
+                    CoreTIF(order.time_in_force),
+                    order.amount,
+                    order.quote_amount,
+                    order.price,
+                    order.stop_price,
+                    order.expire_at if order.time_in_force == TimeInForce.GTD else None,
+                    order.maker_rate,
+                    order.taker_rate,
+                )
+            )
+        finally:
+            self.placing = None
+        done = self._persist(book, result, cmd, seq, placed=order)
+        self._reply_trades[cmd.id] = done.trades
+        return Reply(cmd.id, order_ids=(order.pk,)), result.stops_pending
+
+    def _reject(self, order: Order, symbol: str, code: int, reason: str, *, actor: Actor) -> None:
+        order.status = OrderStatus.REJECTED
+        order.reject_code = code
+        order.reject_reason = reason[:255]
+        order.dedupe_key = None
+        order.remaining = ZERO
+        order.is_resting = False
+        order.hold_currency_id = None
+        order.hold_initial = order.hold_remaining = ZERO
+        self._new[order.pk] = order
+        record(
+            user=order.user,
+            action=ActivityType.ORDER_REJECTED,
+            actor=actor,
+            outcome=Outcome.REFUSED,
+            details=_details(order, symbol, reject_code=code, reason=order.reject_reason),
+            at=order.created_at,
+        )
+        events.order_changed(order, events.REJECTED)
+
+    # --- from the core's events to rows -------------------------------------------------------------
+
+    def _persist(
+        self,
+        book: PairBook,
+        result: Result,
+        cmd: MatcherCommand,
+        seq: int | None,
+        placed: Order | None = None,
+    ) -> "_Done":
+        """Turn one command's events into rows, postings, activity rows and order events (in the order the
+        core emitted them), then fold the command into the market data."""
+        pair = self.pairs[cmd.symbol]
+        symbol, now, rows = pair.symbol, cmd.at, book.rows
+        done = _Done()
+        actor = cmd.actor
+        current: _Pass | None = None
+        pending_trade: tuple[Trade, Order, Order] | None = None
+        released: dict[int, Decimal] = {}
+        taker_report: Order | None = None
+        self.lock(_keys(result, self.fees_account_id(), pair))
+        journal = self.journal
+        for event in result.events:
+            kind = type(event)
+            if kind is Trade_:
+                trade = self._trade(event, rows, pair, now, seq)
+                done.trades.append(trade)
+                assert current is not None
+                for order_id, amount, value in (
+                    (event.maker_order_id, event.amount, event.quote_amount),
+                    (event.taker_order_id, event.amount, event.quote_amount),
+                ):
+                    fill = current.fills.setdefault(order_id, [ZERO, ZERO, 0])
+                    fill[0] += amount
+                    fill[1] += value
+                    fill[2] += 1
+                taker = rows[event.taker_order_id]
+                maker = rows[event.maker_order_id]
+                # The taker's own OrderFilled comes after its pass; its reports say where it stands meanwhile.
+                if taker.amount is not None:
+                    taker.remaining -= event.amount
+                taker.executed_amount += event.amount
+                taker.executed_quote += event.quote_amount
+                taker.fee_amount += event.taker_fee
+                taker.hold_remaining -= event.sides()[0].from_hold
+                pending_trade = (trade, maker, taker)
+                continue
+            if kind is OrderFilled:
+                row = rows[event.order_id]
+                row.status = OrderStatus(event.status)
+                row.remaining = event.remaining
+                row.executed_amount = event.executed_amount
+                row.executed_quote = event.executed_quote
+                row.fee_amount = event.fee_amount
+                row.hold_remaining = event.hold_remaining
+                if event.status == FILLED:
+                    row.is_resting = False
+                self._touch(row, now)
+                if pending_trade is not None and pending_trade[1] is row:
+                    trade, maker, taker = pending_trade
+                    events.order_changed(maker, events.TRADE, trade=trade)
+                    taker_report = events.order_changed(taker, events.TRADE, trade=trade)
+                    taker_report.status = OrderStatus.PARTIALLY_FILLED
+                    pending_trade = None
+                elif taker_report is not None and event.status == FILLED:
+                    taker_report.status = (
+                        OrderStatus.FILLED
+                    )  # its last fill's report is the final one
+                continue
+            if kind is HoldReleased:
+                row = rows[event.order_id]
+                journal.release((event.account_id, event.currency), event.amount, cause=row)
+                released[event.order_id] = released.get(event.order_id, ZERO) + event.amount
+                row.hold_remaining -= event.amount
+                self._touch(row, now)
+                continue
+            if kind is LevelChanged:
+                continue
+            if kind is OrderAccepted:
+                row = rows[event.order_id]
+                row.hold_currency_id = event.hold_currency
+                row.hold_initial = row.hold_remaining = event.hold
+                row.is_triggered = event.triggered
+                self._new[row.pk] = row
+                _record_placed(row, symbol, actor)
+                current, taker_report, pending_trade = _Pass(row.pk, actor), None, None
+                continue
+            if kind is StopTriggered:
+                row = rows[event.order_id]
+                row.is_triggered = True
+                self._touch(row, now)
+                self._record_fills(current, rows, symbol, now)
+                current, taker_report, pending_trade = _Pass(row.pk, Actor.system()), None, None
+                done.triggered += 1
+                continue
+            if kind is OrderRested:
+                row = rows[event.order_id]
+                row.is_resting = True
+                row.rested_at = now
+                row.remaining = event.remaining
+                self._touch(row, now)
+                continue
+            if kind is OrderCancelled or kind is OrderExpired:
+                row = rows[event.order_id]
+                expired = kind is OrderExpired
+                row.status = OrderStatus.EXPIRED if expired else OrderStatus.CANCELLED
+                row.is_resting = False
+                self._touch(row, now)
+                reason = "expired" if expired else str(event.reason)
+                by_request = reason in ("requested", "cancel_all") or (expired and current is None)
+                if by_request or reason in ("expired", "self_trade_prevention"):
+                    done.removed.append(row.pk)
+                staff = (
+                    _staff_details(row, cmd.by, released.get(row.pk, ZERO))
+                    if isinstance(cmd, CancelOrder)
+                    else {}
+                )
+                if current is not None and row.pk == current.taker_id:
+                    who = current.actor  # its own rest: a market, IOC or FOK order
+                else:
+                    who = actor if by_request else Actor.system()
+                record(
+                    user=_user_ref(row.user_id),
+                    action=ActivityType.ORDER_EXPIRED if expired else ActivityType.ORDER_CANCELLED,
+                    actor=who,
+                    details=_details(row, symbol, reason=reason, **staff),
+                    at=now,
+                )
+                events.order_changed(
+                    row,
+                    events.CANCELED,
+                    reason=reason,
+                    cancel_request_id=getattr(cmd, "cancel_request_id", None),
+                )
+                continue
+            if kind is OrderRejected:
+                row = rows.pop(event.order_id)
+                self._reject(row, symbol, event.code, event.reason, actor=actor)
+                continue
+            if kind is CommandRefused:
+                continue
+            raise TypeError(f"unknown event {event!r}")
+        self._record_fills(current, rows, symbol, now)
+        self.funds.settled()
+        for row_id in [pk for pk, row in rows.items() if row.status not in OPEN_STATUSES]:
+            del rows[row_id]
+        self._trades.extend(done.trades)
+        if done.trades:
+            events.trades_done(done.trades, pair)
+        engine = book.engine
+        self.markets[symbol].after(now, (engine.bids.best(), engine.asks.best()), done.trades)
+        return done
+
+    def _touch(self, row: Order, now: datetime) -> None:
+        row.updated_at = now
+        if row.pk not in self._new:
+            self._changed[row.pk] = row
+
+    def _trade(
+        self, event: Any, rows: dict[int, Order], pair: Pair, now: datetime, seq: int | None
+    ) -> Trade:
+        maker, taker = rows[event.maker_order_id], rows[event.taker_order_id]
+        trade = Trade(
+            pair_id=pair.pk,
+            maker_order=maker,
+            taker_order=taker,
+            maker_user_id=maker.user_id,
+            taker_user_id=taker.user_id,
+            taker_side=taker.side,
+            price=event.price,
+            amount=event.amount,
+            quote_amount=event.quote_amount,
+            maker_fee=event.maker_fee,
+            taker_fee=event.taker_fee,
+            fee_currency_id=pair.fee_currency_id,
+            created_at=now,
+            seq=seq,
+        )
+        buyer, seller = (taker, maker) if taker.side == Side.BUY else (maker, taker)
+        fee_ccy = pair.fee_currency_id
+        fees = []
+        for order, fee, from_hold in (
+            (taker, event.taker_fee, event.taker_fee_from_hold),
+            (maker, event.maker_fee, event.maker_fee_from_hold),
+        ):
+            if from_hold:
+                fees.append(Fee(order.account_id, fee_ccy, from_hold, from_hold=True))
+            if fee - from_hold:
+                fees.append(Fee(order.account_id, fee_ccy, fee - from_hold))
+        settle_fill(
+            self.journal,
+            buyer_account_id=buyer.account_id,
+            seller_account_id=seller.account_id,
+            base=pair.base_id,
+            quote=pair.quote_id,
+            base_amount=event.amount,
+            quote_amount=event.quote_amount,
+            fees=fees,
+            fees_account_id=self.fees_account_id(),
+            at=now,
+            reference=f"order:{taker.pk}",
+            description=f"Trade {pair.symbol}: order {buyer.pk} buys from order {seller.pk}",
+            details={
+                "maker_order": maker.pk,
+                "taker_order": taker.pk,
+                "price": format(event.price, "f"),
+            },
+        )
+        return trade
+
+    def _record_fills(
+        self, current: "_Pass | None", rows: dict[int, Order], symbol: str, now: datetime
+    ) -> None:
+        """One `order.filled` row per order that got fills in the pass: the taker's by the pass's actor, the
+        makers' by the system (their owners did nothing just now)."""
+        if current is None:
+            return
+        for order_id, (amount, value, count) in current.fills.items():
+            order = rows[order_id]
+            is_taker = order_id == current.taker_id
+            record(
+                user=_user_ref(order.user_id),
+                action=ActivityType.ORDER_FILLED,
+                actor=current.actor if is_taker else Actor.system(),
+                details=_details(
+                    order,
+                    symbol,
+                    filled=format(amount, "f"),
+                    value=format(value, "f"),
+                    trades=count,
+                    role="taker" if is_taker else "maker",
+                ),
+                at=now,
+            )
+        current.fills.clear()
+
+    # --- writing ------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the batch: new orders (in their final state), changed orders, trades, the journal and the
+        balances, the market data, and each touched book's feed. Call once, inside the transaction."""
+        Order.objects.bulk_create(self._new.values())
+        _orders_update([row for pk, row in self._changed.items() if pk not in self._new])
+        Trade.objects.bulk_create(self._trades)
+        self.journal.write()
+        for symbol, book in self.open_books.items():
+            self.markets[symbol].write()
+            engine = book.engine
+            depth = settings.TRADING_BOOK_FEED_DEPTH or None
+            with scoped(symbol):
+                events.book_changed(
+                    self.pairs[symbol], levels=(engine.bids.depth(depth), engine.asks.depth(depth))
+                )
+        self._new.clear()
+        self._changed.clear()
+        self._trades = []
+
+    def committed(self, seqs: Mapping[str, int]) -> None:
+        """The batch is written: each kept book now reflects its pair's command number `seqs[symbol]`."""
+        for symbol, book in self.open_books.items():
+            book.seq = seqs[symbol]
+
+    def reply(self, reply: Reply) -> Reply:
+        """The command's final answer, with the ids of the trades it made (known once flushed)."""
+        trades = self._reply_trades.get(reply.command_id)
+        if not trades:
+            return reply
+        return dataclasses.replace(reply, trade_ids=tuple(trade.pk for trade in trades))
+
+
+@dataclass(slots=True)
+class _Done:
+    trades: list[Trade] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+    triggered: int = 0
+
+
+def _keys(result: Result, fees_account_id: int, pair: Pair) -> set[BalanceKey]:
+    """The balances a command's events post to, beyond those it reserved from (locked already)."""
+    keys: set[BalanceKey] = set()
+    for event in result.events:
+        if type(event) is Trade_:
+            for account_id in (event.maker_account_id, event.taker_account_id):
+                keys |= {(account_id, pair.base_id), (account_id, pair.quote_id)}
+            keys.add((fees_account_id, pair.fee_currency_id))
+        elif type(event) is HoldReleased:
+            keys.add((event.account_id, event.currency))
+    return keys
+
+
+def _order_ids(count: int) -> list[int]:
+    """`count` new order ids, taken before the orders exist (the core names orders by id)."""
+    if not count:
+        return []
+    table = Order._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the batch's transaction is its database's one writer, so the next ids are free.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        last = cursor.fetchone()[0]
+    return list(range(last + 1, last + 1 + count))
+
+
+ORDER_CHANGES = (
+    "status",
+    "is_resting",
+    "is_triggered",
+    "rested_at",
+    "remaining",
+    "executed_amount",
+    "executed_quote",
+    "fee_amount",
+    "hold_remaining",
+    "updated_at",
+)
+
+
+def _orders_update(rows: list[Order]) -> None:
+    """Write the changed orders' state: one plain UPDATE per row, sent together (`executemany`)."""
+    if not rows:
+        return
+    fields = [concrete_field(Order, name) for name in ORDER_CHANGES]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sql = (
+        f"UPDATE {connection.ops.quote_name(Order._meta.db_table)} SET {assignments}"  # noqa: S608
+        f" WHERE {quoted_column(Order, 'id')} = %s"
+    )
+    params = [
+        [*(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields), row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _record_placed(order: Order, symbol: str, actor: Actor) -> None:
@@ -655,181 +1011,7 @@ def _record_placed(order: Order, symbol: str, actor: Actor) -> None:
     events.order_changed(order, events.NEW)
 
 
-def _record_cancelled(
-    order: Order, symbol: str, actor: Actor, *, reason: str, now: datetime
-) -> None:
-    record(
-        user=_user_ref(order.user_id),
-        action=ActivityType.ORDER_CANCELLED,
-        actor=actor,
-        details=_details(order, symbol, reason=reason),
-        at=now,
-    )
-    events.order_changed(order, events.CANCELED, reason=reason)
-
-
-# --- stop orders ------------------------------------------------------------------------------------
-
-
-def trigger_stops(cmd: TriggerStops) -> tuple[Reply, bool]:
-    """Trigger the pair's stop orders that the last trade price has reached, earliest placed first, each then
-    matched as a limit order (it can trade and so trigger others). At most `MAX_STOP_CASCADE` per command:
-    returns the reply (`count`: how many triggered) and whether more may wait (the runner runs the command
-    again next). Records what their matching records (`order.filled`, `order.cancelled`, ...)."""
-    now, actor = cmd.at, cmd.actor
-    triggered = 0
-    for _ in range(MAX_STOP_CASCADE):
-        pair = lock_pair(symbol=cmd.symbol)
-        state = engine.pair_state(pair)
-        last = state.last_price
-        if last is None:
-            break
-        stop = (
-            Order.objects.filter(OPEN, pair_id=pair.pk, is_triggered=False)
-            .filter(
-                Q(side=Side.BUY, stop_price__lte=last) | Q(side=Side.SELL, stop_price__gte=last)
-            )
-            .select_related("account")
-            .order_by("created_at", "id")
-            .first()
-        )
-        if stop is None:
-            break
-        stop.is_triggered = True
-        plan = engine.plan_match(taker=stop, pair=pair, now=now, state=state)
-        # A stop's hold is in base or quote: both are locked, as a taker that trades needs.
-        balances, fees_account_id = _lock_match_balances(
-            stop, pair, plan, hold_currency=pair.base_id, also=pair.quote_id
-        )
-        _run(
-            stop,
-            new=False,
-            pair=pair,
-            state=state,
-            plan=plan,
-            balances=balances,
-            fees_account_id=fees_account_id,
-            actor=actor,
-            now=now,
-        )
-        triggered += 1
-    return Reply(cmd.id, count=triggered), triggered == MAX_STOP_CASCADE
-
-
-# --- cancel and expire ------------------------------------------------------------------------------
-
-
-def _remove(
-    orders: list[Order],
-    *,
-    pair: Pair,
-    status: str,
-    reason: str,
-    actor: Actor,
-    now: datetime,
-    by: str = "",
-    cancel_request_id: str | None = None,
-) -> None:
-    """Cancel or expire open orders of one locked pair: one balance lock call, then the market update."""
-    keys = {(o.account_id, o.hold_currency_id) for o in orders if o.hold_currency_id}
-    balances = lock_balances(keys)
-    state = engine.pair_state(pair)
-    outcome = engine.Outcome()
-    for order in orders:
-        if order.is_resting:
-            outcome.touched_sides.add(order.side)
-        released = engine.remove_from_book(
-            balances=balances,
-            order=order,
-            status=status,
-            now=now,
-            reason=reason,
-            cancel_request_id=cancel_request_id,
-        )
-        record(
-            user=_user_ref(order.user_id),
-            action=ActivityType.ORDER_EXPIRED
-            if status == OrderStatus.EXPIRED
-            else ActivityType.ORDER_CANCELLED,
-            actor=actor,
-            details=_details(
-                order, pair.symbol, reason=reason, **_staff_details(order, by, released)
-            ),
-            at=now,
-        )
-    engine.market_update(pair=pair, state=state, now=now, outcome=outcome)
-    _book_touched(pair, now)
-
-
-def cancel(cmd: CancelOrder) -> Reply:
-    """Cancel one open order of the user, releasing exactly what it still holds. Raises `OrderNotFoundError`
-    (unknown, or another user's), `OrderFinalError` (already filled, cancelled, expired or rejected),
-    `OrderCancelNotAllowedError` (pair halted). Records `order.cancelled` (with `by` when the admin cancels)."""
-    pair = lock_pair(symbol=cmd.symbol)
-    order = (
-        Order.objects.select_related("account")
-        .filter(pk=cmd.order_id, user_id=cmd.user_id, pair_id=pair.pk)
-        .first()
-    )
-    if order is None:
-        raise OrderNotFoundError(details={"order_id": cmd.order_id})
-    if order.status not in OPEN_STATUSES:
-        raise OrderFinalError(details={"order_id": order.pk, "status": order.status})
-    if pair.status == PairStatus.HALTED:
-        raise OrderCancelNotAllowedError(details={"pair": pair.symbol})
-    _remove(
-        [order],
-        pair=pair,
-        status=OrderStatus.CANCELLED,
-        reason="requested",
-        actor=cmd.actor,
-        now=cmd.at,
-        by=cmd.by,
-        cancel_request_id=cmd.cancel_request_id,
-    )
-    return Reply(cmd.id, order_ids=(order.pk,))
-
-
-def cancel_all(cmd: CancelAll) -> Reply:
-    """Cancel every open order of the user on the pair (on `account_ids` only, when given), in id order; a
-    halted pair cancels nothing. Records `order.cancelled` for each."""
-    pair = lock_pair(symbol=cmd.symbol)
-    if pair.status == PairStatus.HALTED:
-        return Reply(cmd.id)
-    rows = Order.objects.filter(OPEN, user_id=cmd.user_id, pair_id=pair.pk)
-    if cmd.account_ids is not None:
-        rows = rows.filter(account_id__in=cmd.account_ids)
-    orders = list(rows.order_by("id"))
-    if orders:
-        _remove(
-            orders,
-            pair=pair,
-            status=OrderStatus.CANCELLED,
-            reason="cancel_all",
-            actor=cmd.actor,
-            now=cmd.at,
-        )
-    return Reply(cmd.id, order_ids=tuple(order.pk for order in orders))
-
-
-def expire_due(cmd: ExpireDue) -> Reply:
-    """Expire the pair's open GTD orders whose expireTime has come by the command's time, releasing their
-    holds; records `order.expired`. Running it twice expires nothing more."""
-    pair = lock_pair(symbol=cmd.symbol)
-    orders = list(Order.objects.filter(OPEN, pair_id=pair.pk, expire_at__lte=cmd.at).order_by("id"))
-    if orders:
-        _remove(
-            orders,
-            pair=pair,
-            status=OrderStatus.EXPIRED,
-            reason="expired",
-            actor=cmd.actor,
-            now=cmd.at,
-        )
-    return Reply(cmd.id, order_ids=tuple(order.pk for order in orders), count=len(orders))
-
-
-# --- activity rows: every row trading writes is written here -------------------------------------
+# --- activity rows -------------------------------------------------------------------------------
 
 
 def _user_ref(user_id: int):  # type: ignore[no-untyped-def]
@@ -864,37 +1046,3 @@ def _staff_details(order: Order, by: str, released: Decimal) -> dict[str, object
         "by": by,
         **{k: plain_amount(v) if isinstance(v, Decimal) else v for k, v in amounts.items()},
     }
-
-
-def _record_fills(
-    outcome: engine.Outcome,
-    *,
-    now: datetime,
-    taker: Order,
-    symbol: str,
-    actor: Actor,
-) -> None:
-    """One `order.filled` row per order that got fills in this pass: the taker's by `actor`, the makers' by the
-    system (their owners did nothing just now)."""
-    per_order: dict[int, tuple[Decimal, Decimal, int]] = {}
-    for trade in outcome.trades:
-        for order_id in (trade.maker_order_id, trade.taker_order_id):
-            amount, value, count = per_order.get(order_id, (Decimal(0), Decimal(0), 0))
-            per_order[order_id] = (amount + trade.amount, value + trade.quote_amount, count + 1)
-    for order_id, (amount, value, count) in per_order.items():
-        order = outcome.filled[order_id]
-        is_taker = order is taker
-        record(
-            user=_user_ref(order.user_id),
-            action=ActivityType.ORDER_FILLED,
-            actor=actor if is_taker else Actor.system(),
-            details=_details(
-                order,
-                symbol,
-                filled=format(amount, "f"),
-                value=format(value, "f"),
-                trades=count,
-                role="taker" if is_taker else "maker",
-            ),
-            at=now,
-        )

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from conditions.models import Pair
-from trading.engine import PERIODS, period_start
+from trading.market import PERIODS, period_start
 from trading.models import (
     FINAL_STATUSES,
     OPEN_STATUSES,

@@ -8,7 +8,7 @@ from django.db import transaction
 from ledger.errors import InsufficientFundsError
 from ledger.locking import lock_balances
 from ledger.models import Account, AccountKind, JournalEntry, JournalTransaction, TransactionType
-from ledger.posting import LedgerInvariantError, Leg, check_legs, hold_increase, hold_release, post
+from ledger.posting import Journal, LedgerInvariantError, Leg, check_legs, post
 from ledger.services import system_account
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_funds_on_hold_are_not_available_for_a_plain_debit(accounts):
     _fund(a, external, "10")
     with transaction.atomic():
         balances = lock_balances([(a.pk, "USD"), (b.pk, "USD")])
-        hold_increase(balances=balances, account_id=a.pk, currency_id="USD", amount=Decimal("4"))
+        assert Journal(balances).hold((a.pk, "USD"), Decimal("4"))
         with pytest.raises(InsufficientFundsError):
             post(
                 balances=balances,
@@ -128,7 +128,7 @@ def test_a_debit_from_hold_takes_held_funds(accounts):
     _fund(a, external, "10")
     with transaction.atomic():
         balances = lock_balances([(a.pk, "USD"), (b.pk, "USD")])
-        hold_increase(balances=balances, account_id=a.pk, currency_id="USD", amount=Decimal("4"))
+        assert Journal(balances).hold((a.pk, "USD"), Decimal("4"))
         post(
             balances=balances,
             type=TransactionType.TRADE,
@@ -143,7 +143,7 @@ def test_a_debit_from_hold_beyond_the_hold_is_a_programming_error(accounts):
     _fund(a, external, "10")
     with transaction.atomic():
         balances = lock_balances([(a.pk, "USD"), (b.pk, "USD")])
-        hold_increase(balances=balances, account_id=a.pk, currency_id="USD", amount=Decimal("1"))
+        assert Journal(balances).hold((a.pk, "USD"), Decimal("1"))
         with pytest.raises(LedgerInvariantError, match="exceeds"):
             post(
                 balances=balances,
@@ -192,27 +192,26 @@ def test_legs_that_do_not_form_a_double_entry_are_refused(legs, problem):
         check_legs(legs)
 
 
-def test_hold_increase_beyond_available_is_refused(accounts):
+def test_a_hold_beyond_available_is_refused(accounts):
     a, _, external = accounts
     _fund(a, external, "5")
     with transaction.atomic():
-        balances = lock_balances([(a.pk, "USD")])
-        with pytest.raises(InsufficientFundsError):
-            hold_increase(
-                balances=balances, account_id=a.pk, currency_id="USD", amount=Decimal("5.01")
-            )
+        journal = Journal(lock_balances([(a.pk, "USD")]))
+        assert journal.hold((a.pk, "USD"), Decimal("5.01")) is False
+        journal.write()
     assert a.balances.get().on_hold == 0
 
 
-def test_hold_release_gives_back_held_funds_and_refuses_more_than_held(accounts):
+def test_a_release_gives_back_held_funds_and_refuses_more_than_held(accounts):
     a, _, external = accounts
     _fund(a, external, "5")
     with transaction.atomic():
-        balances = lock_balances([(a.pk, "USD")])
-        hold_increase(balances=balances, account_id=a.pk, currency_id="USD", amount=Decimal("3"))
-        hold_release(balances=balances, account_id=a.pk, currency_id="USD", amount=Decimal("2"))
+        journal = Journal(lock_balances([(a.pk, "USD")]))
+        assert journal.hold((a.pk, "USD"), Decimal("3"))
+        journal.release((a.pk, "USD"), Decimal("2"))
         with pytest.raises(LedgerInvariantError, match="exceeds"):
-            hold_release(balances=balances, account_id=a.pk, currency_id="USD", amount=Decimal("2"))
+            journal.release((a.pk, "USD"), Decimal("2"))
+        journal.write()
     row = a.balances.get()
     assert (row.total, row.on_hold) == (Decimal("5"), Decimal("1"))
 
@@ -232,13 +231,13 @@ def test_hold_amounts_must_be_positive_decimals(accounts, amount, problem):
     with transaction.atomic():
         balances = lock_balances([(a.pk, "USD")])
         with pytest.raises(LedgerInvariantError, match=problem):
-            hold_increase(balances=balances, account_id=a.pk, currency_id="USD", amount=amount)
+            Journal(balances).hold((a.pk, "USD"), amount)
 
 
 def test_holds_need_a_locked_balance(accounts):
     a, _, _ = accounts
     with transaction.atomic(), pytest.raises(LedgerInvariantError, match="not locked"):
-        hold_release(balances={}, account_id=a.pk, currency_id="USD", amount=Decimal("1"))
+        Journal({}).release((a.pk, "USD"), Decimal("1"))
 
 
 def test_leg_key_is_account_and_currency():

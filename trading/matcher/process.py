@@ -81,7 +81,7 @@ class MatcherProcess:
         self.symbols = list(symbols)
         self.consumer = consumer
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=5.0)
-        self.runner = runner or Runner()
+        self.runner = runner or Runner(keep_books=True)
         self.stream = EventStream(self.redis)
         self.stopping = threading.Event()
         self._next_timed = time.monotonic() + settings.TRADING_EXPIRY_INTERVAL_S

@@ -19,7 +19,7 @@
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -32,16 +32,11 @@ from activities.services import collected, record_all
 from common import events
 from common.errors import DomainError
 from trading import persistence
-from trading.errors import ClientOrderIdConflictError
 from trading.matcher.commands import (
-    CancelAll,
-    CancelOrder,
     Command,
     ExpireDue,
-    PlaceOrder,
     Reply,
     TriggerStops,
-    numbered,
     reply_from_data,
     to_data,
 )
@@ -53,34 +48,32 @@ ALONE_TRIES = 3
 
 
 class _RunAlone(Exception):
-    """A command failed on the database inside the batch: run it again after the batch, on its own."""
+    """A command met a bug inside a batch of several: the batch is rolled back and each command runs alone."""
+
+
+class _Failed(Exception):
+    """A command met a bug running alone: it is stored as failed."""
+
+    def __init__(self, command: Command) -> None:
+        super().__init__(command.id)
+        self.command = command
 
 
 class Runner:
-    """Runs batches of commands for the pairs it owns. Holds no state between batches: everything it needs is in
-    the database, so a restarted runner goes on where the last committed batch ended."""
+    """Runs batches of commands for the pairs it owns. Between batches it keeps only the pairs' books in memory
+    (`persistence.Books`), each valid while its pair's last command number in the database is the one it
+    reflects; everything else is in the database, so a restarted runner goes on where the last committed batch
+    ended. `keep_books`: False rebuilds every batch's books from the database (the embedded matcher)."""
+
+    def __init__(self, *, keep_books: bool = False) -> None:
+        self.books = persistence.Books(keep=keep_books)
 
     def run(self, commands: Sequence[Command]) -> list[Reply]:
         """Run `commands` (each pair's in the order given) and return one reply per command, in order."""
-        replies: dict[str, Reply] = {}
-        alone: list[Command] = []
         try:
-            with transaction.atomic(durable=True), persistence.batch() as feed:
-                self._bound_lock_waits()
-                stored = _stored([command.id for command in commands])
-                todo = [command for command in commands if command.id not in stored]
-                replies.update(stored)
-                seqs = self._lock_pairs(todo)
-                rows: list[MatcherCommand] = []
-                activity_rows: list[Activity] = []
-                for command in todo:
-                    try:
-                        replies[command.id] = self._run_one(command, rows, seqs, activity_rows)
-                    except _RunAlone:
-                        alone.append(command)
-                feed()
-                MatcherCommand.objects.bulk_create(rows)
-                record_all(activity_rows)
+            replies = self._batch(commands)
+        except _RunAlone:
+            replies = {}
         except DatabaseError:
             logger.warning(
                 "matcher: a batch of %d commands failed; running each alone",
@@ -88,60 +81,94 @@ class Runner:
                 exc_info=True,
             )
             replies = {}
-            alone = list(commands)
-        for command in alone:
-            replies[command.id] = self._run_alone(command)
+        for command in commands:
+            if command.id not in replies:
+                replies[command.id] = self._run_alone(command)
         return [replies[command.id] for command in commands]
+
+    def _batch(self, commands: Sequence[Command], *, alone: bool = False) -> dict[str, Reply]:
+        """One durable transaction for `commands`; the replies of those that ran (or had run). Raises
+        `_RunAlone` when a command met a bug in a batch of several (the batch is rolled back: each then runs
+        alone), `DatabaseError` when the batch failed on the database. Either way the batch's books are dropped."""
+        batch = persistence.Batch(self.books)
+        try:
+            with transaction.atomic(durable=True):
+                self._bound_lock_waits()
+                replies = _stored([command.id for command in commands])
+                todo = [command for command in commands if command.id not in replies]
+                if not todo:
+                    return replies
+                pairs = batch.lock_pairs(command.symbol for command in todo)
+                seqs = {pair.symbol: [pair.pk, _last_seq(pair.pk)] for pair in pairs}
+                batch.open(todo, {symbol: seq for symbol, (_, seq) in seqs.items()})
+                done: list[tuple[Command, Reply]] = []
+                activity_rows: list[Activity] = []
+                for command in todo:
+                    replies[command.id] = self._run_one(
+                        command, batch, seqs, done, activity_rows, alone
+                    )
+                batch.flush()
+                rows = []
+                for command, answer in done:
+                    answer = batch.reply(answer)
+                    if command.id in replies:
+                        replies[command.id] = answer
+                    row = _row(command, answer, seqs)
+                    if row is not None:
+                        rows.append(row)
+                MatcherCommand.objects.bulk_create(rows)
+                record_all(activity_rows)
+            batch.committed({symbol: seq for symbol, (_, seq) in seqs.items()})
+            return replies
+        except BaseException:
+            self.books.drop(pair.pk for pair in batch.pairs.values())
+            raise
 
     # --- one command ---------------------------------------------------------------------------------
 
     def _run_one(
         self,
         command: Command,
-        rows: list[MatcherCommand],
+        batch: persistence.Batch,
         seqs: dict[str, list[int]],
+        done: list[tuple[Command, Reply]],
         activities: list[Activity],
+        alone: bool,
     ) -> Reply:
-        """Run `command` and what must follow it in a savepoint each; append their command rows and activity rows
-        (those of a command rolled back are dropped). Raises `_RunAlone`."""
+        """Run `command` and what must follow it (stop triggers); append each with its reply to `done` and the
+        activity rows they record. A domain error changes nothing and becomes the reply. A bug (not the
+        command's fault) aborts a batch of several (`_RunAlone`); alone, the command is answered `failed`
+        and stored so, and a redelivery cannot crash the matcher again and again."""
         follow: list[Command] = [command]
         reply: Reply | None = None
         while follow:
             current = follow.pop(0)
             pair = seqs.get(current.symbol)
+            more = False
             try:
-                with (
-                    transaction.atomic(),
-                    events.scoped(current.symbol),
-                    numbered(None if pair is None else pair[1] + 1),
-                    collected() as activity_rows,
-                ):
-                    answer, more = _execute(current)
-                activities.extend(
-                    activity_rows
-                )  # the command stands: its rows go in with the batch
+                with events.scoped(current.symbol), collected() as activity_rows:
+                    answer, more = batch.run(
+                        current,
+                        None if pair is None else pair[1] + 1 + _numbered(done, current.symbol),
+                    )
+                activities.extend(activity_rows)
             except DomainError as exc:
-                answer, more = Reply.refused(current.id, exc), False
-            except persistence.DuplicateClientOrderId:
-                assert isinstance(current, PlaceOrder)
-                with transaction.atomic():
-                    answer, more = _replay(current), False
-            except DatabaseError as exc:
-                if current is not command:
-                    # A follow-up (stop triggers) failed: what placed it stands; the periodic trigger retries.
-                    logger.warning("matcher: %s failed: %s", current.kind, exc)
-                    continue
-                raise _RunAlone from exc
+                answer = Reply.refused(current.id, exc)
+            except DatabaseError:
+                raise
             except Exception:
-                # A bug, not the command's fault: rolled back and stored as failed, so that a redelivery cannot
-                # crash the matcher again and again (a poison command would stop the pair for good).
+                if not alone:
+                    logger.warning(
+                        "matcher: %s %s met a bug in a batch; running each alone",
+                        current.kind,
+                        current.id,
+                    )
+                    raise _RunAlone from None
                 logger.exception("matcher: %s %s failed", current.kind, current.id)
-                answer, more = Reply(current.id, failed=True), False
+                raise _Failed(current) from None
             if reply is None:
                 reply = answer
-            row = _row(current, answer, seqs)
-            if row is not None:
-                rows.append(row)
+            done.append((current, answer))
             if more:
                 follow.append(TriggerStops(symbol=current.symbol, at=current.at))
         assert reply is not None
@@ -152,8 +179,10 @@ class Runner:
         (with another shard's batch over a shared account, say) usually clears on the next try."""
         for attempt in range(1, ALONE_TRIES + 1):
             try:
-                return self._alone_once(command)
-            except (DatabaseError, _RunAlone):
+                return self._batch([command], alone=True)[command.id]
+            except _Failed:
+                return self._failed(command)
+            except DatabaseError:
                 logger.warning(
                     "matcher: %s %s failed alone (try %d of %d)",
                     command.kind,
@@ -164,20 +193,24 @@ class Runner:
                 )
         return Reply(command.id, unavailable=True)
 
-    def _alone_once(self, command: Command) -> Reply:
-        with transaction.atomic(durable=True), persistence.batch() as feed:
-            self._bound_lock_waits()
-            stored = _stored([command.id])
-            if command.id in stored:
-                return stored[command.id]
-            seqs = self._lock_pairs([command])
-            rows: list[MatcherCommand] = []
-            activity_rows: list[Activity] = []
-            reply = self._run_one(command, rows, seqs, activity_rows)
-            feed()
-            MatcherCommand.objects.bulk_create(rows)
-            record_all(activity_rows)
-            return reply
+    def _failed(self, command: Command) -> Reply:
+        """Store `command` as failed (numbered in its pair's sequence), in a transaction of its own."""
+        reply = Reply(command.id, failed=True)
+        try:
+            with transaction.atomic(durable=True):
+                self._bound_lock_waits()
+                stored = _stored([command.id])
+                if command.id in stored:
+                    return stored[command.id]
+                pair = persistence.Batch(self.books).lock_pairs([command.symbol])
+                if pair:
+                    seqs = {pair[0].symbol: [pair[0].pk, _last_seq(pair[0].pk)]}
+                    row = _row(command, reply, seqs)
+                    if row is not None:
+                        row.save(force_insert=True)
+        except DatabaseError:
+            logger.warning("matcher: could not store %s %s as failed", command.kind, command.id)
+        return reply
 
     # --- the batch's transaction ---------------------------------------------------------------------
 
@@ -186,53 +219,25 @@ class Runner:
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL lock_timeout = {int(settings.TRADING_LOCK_TIMEOUT_MS)}")
 
-    def _lock_pairs(self, commands: Sequence[Command]) -> dict[str, list[int]]:
-        """Lock each pair of the batch once, in symbol order, and read its last sequence number under the lock.
-        Returns {symbol: [pair id, last seq]} for the pairs that exist."""
-        pairs = persistence.lock_pairs(sorted({command.symbol for command in commands}))
-        return {pair.symbol: [pair.pk, _last_seq(pair.pk)] for pair in pairs}
+
+def _numbered(done: list[tuple[Command, Reply]], symbol: str) -> int:
+    """How many commands of `symbol` the batch has numbered so far (see `_row`)."""
+    return sum(
+        1 for command, reply in done if command.symbol == symbol and _is_numbered(command, reply)
+    )
 
 
-def _execute(command: Command) -> tuple[Reply, bool]:
-    """Run one command through the writer. Returns its reply and whether `TriggerStops` must follow."""
-    if isinstance(command, PlaceOrder):
-        return persistence.place(command)
-    if isinstance(command, TriggerStops):
-        return persistence.trigger_stops(command)
-    run: dict[type, Callable[[Command], Reply]] = {
-        CancelOrder: persistence.cancel,  # type: ignore[dict-item]
-        CancelAll: persistence.cancel_all,  # type: ignore[dict-item]
-        ExpireDue: persistence.expire_due,  # type: ignore[dict-item]
-    }
-    return run[type(command)](command), False
-
-
-def _replay(command: PlaceOrder) -> Reply:
-    """The answer to an order whose clientOrderId an earlier order took while it waited: that order, or a
-    `ClientOrderIdConflictError` for other parameters."""
-    try:
-        earlier = persistence.earlier(
-            user=command.user_id,
-            client_order_id=command.dedupe_key or "",
-            fingerprint=command.fingerprint,
-            now=command.at,
-        )
-    except persistence.ExpiredClientOrderId:
-        earlier = None
-    except DomainError as exc:
-        return Reply.refused(command.id, exc)
-    if earlier is None:
-        return Reply.refused(command.id, ClientOrderIdConflictError())
-    persistence.replayed(earlier, command.symbol, command.actor)
-    return Reply(command.id, order_ids=(earlier.pk,), replayed=True)
+def _is_numbered(command: Command, reply: Reply) -> bool:
+    # A timed command that found nothing to do is a matcher's own, never redelivered: not numbered.
+    return not (isinstance(command, ExpireDue | TriggerStops) and not reply.count)
 
 
 def _row(command: Command, reply: Reply, seqs: dict[str, list[int]]) -> MatcherCommand | None:
     pair = seqs.get(command.symbol)
     if pair is None:  # an unknown pair: refused before it touched anything, numbered nowhere
         return None
-    if isinstance(command, ExpireDue | TriggerStops) and not reply.count:
-        return None  # a timed command that found nothing to do: a matcher's own, never redelivered
+    if not _is_numbered(command, reply):
+        return None
     pair[1] += 1
     return MatcherCommand(
         id=command.id,

@@ -115,7 +115,7 @@ def test_a_command_its_door_abandoned_never_runs(alice: Any, btc_usd: Any) -> No
     assert balance(alice, "USD") == (Decimal("100000"), Decimal("0"))
 
 
-def test_a_trade_that_reaches_a_stop_triggers_it_in_the_same_batch(alice: Any, bob: Any) -> None:
+def test_a_trade_that_reaches_a_stop_triggers_it_in_the_same_command(alice: Any, bob: Any) -> None:
     place(alice, "SELL", "0.1", "50000")
     stop = place(
         alice, "BUY", "0.1", "51000", order_type="Stop Limit", stop_price=Decimal("50000")
@@ -128,8 +128,12 @@ def test_a_trade_that_reaches_a_stop_triggers_it_in_the_same_batch(alice: Any, b
     stop.refresh_from_db()
     assert stop.is_triggered is True
     assert stop.status == OrderStatus.FILLED
-    kinds = list(MatcherCommand.objects.order_by("seq").values_list("kind", flat=True))
-    assert kinds[-2:] == ["place", "trigger"]
+    # The core's cascade: the stop's fill carries the number of the order that triggered it.
+    last = MatcherCommand.objects.order_by("-seq").first()
+    assert last is not None and last.kind == "place"
+    assert set(stop.maker_trades.values_list("seq", flat=True)) | set(
+        stop.taker_trades.values_list("seq", flat=True)
+    ) == {last.seq}
 
 
 def test_timed_commands_that_found_nothing_leave_no_row(alice: Any) -> None:
@@ -204,11 +208,15 @@ def test_a_command_that_meets_a_bug_fails_alone_and_never_runs_again(
     )
     good = _order(alice, "BUY", "0.1", "40000")
 
-    def broken(command: Any) -> Reply:
+    run = persistence.Batch.run
+
+    def broken(self: Any, command: Any, seq: Any) -> Any:
+        if command.id != poison.id:
+            return run(self, command, seq)
         record(user=alice, action="order.cancelled", actor=Actor.system(), details={"order_id": 1})
         raise ZeroDivisionError
 
-    monkeypatch.setattr(persistence, "cancel", broken)
+    monkeypatch.setattr(persistence.Batch, "run", broken)
     replies = Runner().run([poison, good])
     assert replies[0] == Reply(poison.id, failed=True)
     assert Order.objects.get(pk=replies[1].order_ids[0]).status == OrderStatus.NEW
