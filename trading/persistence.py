@@ -298,9 +298,9 @@ def _rule_problem(order: Order, pair: Pair, now: datetime) -> tuple[int, str] | 
 @dataclass(slots=True)
 class PairBook:
     """One pair's book in memory (the pure core's engine) with the rows of its open orders, as of the pair's
-    command number `seq`."""
+    command number `seq`. `pair` is the one Pair object every row refers to (refreshed each batch)."""
 
-    pair_id: int
+    pair: Pair
     engine: PairEngine
     rows: dict[int, Order]
     seq: int
@@ -324,14 +324,20 @@ class Books:
                 self._books[pair.pk] = book
         else:
             book.engine.spec = spec  # the pair's rules may have changed (open-order cap, lot size)
-            for row in book.rows.values():
-                row.pair = pair
+            _refresh(book.pair, pair)
         return book
 
     def drop(self, pair_ids: Iterable[int]) -> None:
         """Forget these books (a batch that wrote them failed): the next batch rebuilds them."""
         for pair_id in pair_ids:
             self._books.pop(pair_id, None)
+
+
+def _refresh(kept: Pair, fresh: Pair) -> None:
+    """Give the pair object the book's rows refer to the values just read under the pair's lock."""
+    for column in Pair._meta.concrete_fields:
+        setattr(kept, column.attname, getattr(fresh, column.attname))
+    kept._state.fields_cache.update(fresh._state.fields_cache)
 
 
 def pair_spec(pair: Pair) -> PairSpec:
@@ -360,7 +366,7 @@ def _load(pair: Pair, spec: PairSpec, state: PairState, seq: int) -> PairBook:
     engine.load(_core_order(row) for row in rows)
     for row in rows:
         row.pair = pair
-    return PairBook(pair.pk, engine, {row.pk: row for row in rows}, seq)
+    return PairBook(pair, engine, {row.pk: row for row in rows}, seq)
 
 
 def _core_order(row: Order) -> CoreOrder:
@@ -469,7 +475,8 @@ class Batch:
             state = market.pair_state(pair)
             book = self.open_books[symbol] = self.books.get(pair, state, seqs[symbol])
             book.engine.funds = self.funds
-            self.markets[symbol] = market.Market(pair, state)
+            self.pairs[symbol] = book.pair
+            self.markets[symbol] = market.Market(book.pair, state)
         places = [c for c in commands if isinstance(c, PlaceOrder) and c.symbol in self.pairs]
         self._accounts = order_accounts({(c.user_id, c.account) for c in places})
         self._ids = iter(_order_ids(len(places)))
@@ -707,6 +714,7 @@ class Batch:
                 row.hold_remaining = event.hold_remaining
                 if event.status == FILLED:
                     row.is_resting = False
+                    done.final.append(row.pk)
                 self._touch(row, now)
                 if pending_trade is not None and pending_trade[1] is row:
                     trade, maker, taker = pending_trade
@@ -757,6 +765,7 @@ class Batch:
                 expired = kind is OrderExpired
                 row.status = OrderStatus.EXPIRED if expired else OrderStatus.CANCELLED
                 row.is_resting = False
+                done.final.append(row.pk)
                 self._touch(row, now)
                 reason = "expired" if expired else str(event.reason)
                 by_request = reason in ("requested", "cancel_all") or (expired and current is None)
@@ -794,8 +803,8 @@ class Batch:
             raise TypeError(f"unknown event {event!r}")
         self._record_fills(current, rows, symbol, now)
         self.funds.settled()
-        for row_id in [pk for pk, row in rows.items() if row.status not in OPEN_STATUSES]:
-            del rows[row_id]
+        for row_id in done.final:
+            rows.pop(row_id, None)
         self._trades.extend(done.trades)
         if done.trades:
             events.trades_done(done.trades, pair)
@@ -922,9 +931,13 @@ class Batch:
 
 @dataclass(slots=True)
 class _Done:
+    """What one command did, for its reply: its trades, the orders it took off (cancelled or expired), how many
+    stops it triggered; and the orders that ended final (the book's rows forget them)."""
+
     trades: list[Trade] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)
     triggered: int = 0
+    final: list[int] = field(default_factory=list)
 
 
 def _keys(result: Result, fees_account_id: int, pair: Pair) -> set[BalanceKey]:
