@@ -88,3 +88,9 @@ class WalletTransfersUnavailableError(DomainError):
 class CreditReasonRequiredError(DomainError):
     code = "reason_required"
     default_message = "A staff member's credit needs a reason."
+
+
+class BalancesMovedError(Exception):
+    """A batch's postings, decided on balances read without a lock, no longer fit the balances once locked (a
+    transfer or another pair's matcher moved them meanwhile): nothing was written; run the work again. Not a
+    refusal: the caller retries."""

@@ -82,3 +82,19 @@ def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, Balance]:
     # first holds no row we hold and takes no further balance lock (one `lock_balances` call per
     # transaction), so it commits and our insert then fails over to locking its row.
     return {key: locked.get(key) or _lock_one_creating(key) for key in wanted}
+
+
+def read_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, Balance]:
+    """The balance rows for `keys` as they are now, WITHOUT a lock (one query); a missing row comes back as an
+    unsaved zero row. For a writer that decides on them and locks them only when it writes (`posting.Journal`):
+    it must then check its changes against the rows it locks."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    table, quote = Balance._meta.db_table, connection.ops.quote_name
+    account, currency = (quoted_column(Balance, name) for name in _KEY_FIELDS)
+    pairs = ", ".join(["(%s, %s)"] * len(wanted))
+    sql = f"SELECT * FROM {quote(table)} WHERE ({account}, {currency}) IN ({pairs})"  # noqa: S608
+    rows = Balance.objects.raw(sql, [value for key in wanted for value in key])
+    found = {(row.account_id, row.currency_id): row for row in rows}
+    return {key: found.get(key) or Balance(account_id=key[0], currency_id=key[1]) for key in wanted}

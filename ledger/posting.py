@@ -24,8 +24,8 @@ from django.utils import timezone
 from common.models import concrete_field, quoted_column
 from common.money import DECIMAL_PLACES
 from ledger import events
-from ledger.errors import InsufficientFundsError
-from ledger.locking import BalanceKey
+from ledger.errors import BalancesMovedError, InsufficientFundsError
+from ledger.locking import BalanceKey, lock_balances
 from ledger.models import Balance, JournalEntry, JournalTransaction, TransactionType
 
 
@@ -195,13 +195,16 @@ class _Pending:
 
 
 class Journal:
-    """Many postings of one transaction (the trading matcher's batch), applied to the locked balances as they
-    come and written together: the journal transactions in one insert per kind, their entries in one more, and
-    every changed balance once, with its final values (`_save_balances`). `post` and the holds below keep
-    `post()`'s rules (double entry, locked balances, no overdraft, holds never negative); the database's own
-    checks catch the rest at the write. What a refusal raises leaves the balances as they were.
+    """Many postings of one transaction (the trading matcher's batch), decided on balances read WITHOUT a lock
+    and written together at the end: the balances are locked then, in ONE ascending `lock_balances` call (so
+    two matchers that share accounts never deadlock on them), each changed balance is re-checked as its locked
+    value plus the batch's changes (never below zero, holds never negative nor above the total), and only then
+    are the journal transactions (one insert per kind), their entries (one more) and every changed balance
+    (once, `_save_balances`) written. If a check fails, `BalancesMovedError` is raised and nothing is written:
+    the caller runs the work again. Each posting keeps `post()`'s rules against the values read (double entry,
+    no overdraft, holds within the hold); a refusal raises and leaves them as they were.
 
-        journal = Journal(balances)            # the batch's locked balances (more can be added: `balances`)
+        journal = Journal(read_balances(keys))  # more can be added to `journal.balances` as needed
         journal.hold(key, amount, cause=order)  # False: not available
         trade = journal.post(type=..., legs=[...], reference=..., at=now)
         journal.post(type=COMMISSION, legs=[...], parent=trade, ...)   # details and description name the trade
@@ -212,6 +215,9 @@ class Journal:
         self.balances = balances
         self._pending: list[_Pending] = []
         self._changed: dict[BalanceKey, Balance] = {}
+        self._read: dict[
+            BalanceKey, tuple[Decimal, Decimal]
+        ] = {}  # (total, on_hold) when first changed
 
     def available(self, key: BalanceKey) -> Decimal:
         return self._locked(key).available
@@ -221,6 +227,7 @@ class Journal:
         balance = _locked(self.balances, *key, amount)
         if balance.available < amount:
             return False
+        self._first(key, balance)
         balance.on_hold += amount
         self._touch(key, balance, "order", cause)
         return True
@@ -229,6 +236,7 @@ class Journal:
         balance = _locked(self.balances, *key, amount)
         if balance.on_hold < amount:
             raise LedgerInvariantError(f"release {amount} exceeds the {balance.on_hold} on hold")
+        self._first(key, balance)
         balance.on_hold -= amount
         self._touch(key, balance, "order", cause)
 
@@ -279,15 +287,31 @@ class Journal:
         cause: Any = reference.removeprefix("order:") if reference.startswith("order:") else row
         for key, (total, on_hold) in state.items():
             balance = self.balances[key]
+            self._first(key, balance)
             balance.total, balance.on_hold = total, on_hold
             self._touch(key, balance, action, cause)
         return row
 
     def write(self) -> None:
-        """Write what was posted and every changed balance. Call once, inside the transaction."""
+        """Lock the changed balances, check and write everything (see the class docstring). Call once, inside
+        the transaction. Raises `BalancesMovedError` (nothing written) when a balance moved beyond what the
+        batch's changes allow."""
         if not connection.in_atomic_block:
             raise LedgerInvariantError("Journal.write() must run inside transaction.atomic()")
         now = timezone.now()
+        locked = lock_balances(self._changed)
+        shift: dict[BalanceKey, Decimal] = {}
+        for key, balance in self._changed.items():
+            fresh = locked[key]
+            read_total, read_hold = self._read[key]
+            total = fresh.total + (balance.total - read_total)
+            on_hold = fresh.on_hold + (balance.on_hold - read_hold)
+            if on_hold < 0 or (not fresh.allow_negative and (total < 0 or on_hold > total)):
+                raise BalancesMovedError(f"balance {key} moved while the batch decided on it")
+            shift[key] = fresh.total - read_total
+            # The rows the batch's events hold get the final values (and the id of a row created just now).
+            balance.pk, balance.allow_negative = fresh.pk, fresh.allow_negative
+            balance.total, balance.on_hold, balance.updated_at = total, on_hold, now
         # Trades first: a commission's details and description carry its trade's id.
         for wave in (
             [p for p in self._pending if p.parent is None],
@@ -305,18 +329,20 @@ class Journal:
                 account_id=leg.account_id,
                 currency_id=leg.currency_id,
                 amount=leg.amount,
-                balance_after=after,
+                balance_after=after + shift.get(leg.key, Decimal(0)),
                 created_at=pending.row.created_at,
             )
             for pending in self._pending
             for leg, after in zip(pending.legs, pending.afters, strict=True)
         )
-        changed = sorted(self._changed.items())
-        for _, balance in changed:
-            balance.updated_at = now
-        _save_balances([balance for _, balance in changed])
+        _save_balances([balance for _, balance in sorted(self._changed.items())])
         self._pending.clear()
         self._changed.clear()
+        self._read.clear()
+
+    def _first(self, key: BalanceKey, balance: Balance) -> None:
+        if key not in self._read:
+            self._read[key] = (balance.total, balance.on_hold)
 
     def _locked(self, key: BalanceKey) -> Balance:
         balance = self.balances.get(key)

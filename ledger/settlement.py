@@ -3,11 +3,11 @@ matcher batch's own transaction, written at its end.
 
 Usage (all inside the batch's `transaction.atomic()`, after the pairs' locks):
 
-    journal = Journal(lock_balances({(buyer_id, "USD"), (seller_id, "BTC"), ...}))  # one ordered lock
+    journal = Journal(read_balances({(buyer_id, "USD"), (seller_id, "BTC"), ...}))  # read, no lock
     journal.hold((account_id, "USD"), cost + fee, cause=order_id)   # placing an order; False: not available
     settle_fill(journal, ..., fees=[Fee(...), ...])                   # a fill
     journal.release((account_id, "USD"), unused, cause=order)         # cancel / leftover
-    journal.write()                                                   # every posting and balance, in bulk
+    journal.write()          # locks the changed balances in one ordered call, re-checks, writes in bulk
 
 Holds change `on_hold` only (no journal entry: reserving moves no money). `settle_fill` posts one `trade`
 transaction (buyer pays quote and gets base, seller the reverse, both from their holds) and one `commission`
@@ -25,8 +25,8 @@ from django.db.models import Q
 
 from accounts.models import User
 from common.models import quoted_column
-from ledger.errors import AccountNotFoundError, InsufficientFundsError
-from ledger.locking import BalanceKey, lock_balances
+from ledger.errors import AccountNotFoundError, BalancesMovedError, InsufficientFundsError
+from ledger.locking import BalanceKey, lock_balances, read_balances
 from ledger.models import (
     MAIN_ACCOUNT,
     SYSTEM_FEES,
@@ -41,8 +41,10 @@ from ledger.services import system_account
 # The whole of what the trading writer uses of the ledger (the import map lets trading import this module only).
 __all__ = [
     "MAIN_ACCOUNT",
+    "AccountNotFoundError",
     "Balance",
     "BalanceKey",
+    "BalancesMovedError",
     "Fee",
     "InsufficientFundsError",
     "Journal",
@@ -50,6 +52,7 @@ __all__ = [
     "lock_balances",
     "order_account",
     "order_accounts",
+    "read_balances",
     "settle_fill",
 ]
 

@@ -8,15 +8,17 @@ A batch, inside its durable transaction:
    mistake would wait, not corrupt).
 2. `open`: each pair's book, kept in memory by the matcher while the pair's last command number in the
    database is the one it reflects, else rebuilt from the open orders (`Books`); the accounts of the batch's
-   placements, the earlier orders of their clientOrderIds, new order ids, and ONE `lock_balances` call for every
-   balance a placement may reserve from (ascending (account, currency), the order every ledger writer uses).
+   placements, the earlier orders of their clientOrderIds, new order ids, and the balances a placement may reserve
+   from (read, not locked: see 4).
 3. `run` per command: the door's checks that need the database (account, trading rules, clientOrderId), the
    fee rates, then the core's `apply`. Funds are reserved against the locked balances as the core asks
    (`_Funds`); its events become rows, postings (`ledger.settlement.Journal`), activity rows and order events,
-   in memory. The balances of makers are locked as their fills come (waits bounded by the batch's
-   `lock_timeout`).
-4. `flush`: new orders (inserted once, in their state after the batch), changed orders, trades, journal
-   entries, every changed balance once, the market data (`trading.market`), each book's feed.
+   in memory.
+4. `flush`: new orders (inserted once, in their state after the batch), changed orders, trades; then the
+   journal locks every balance the batch changed in ONE ascending `lock_balances` call (the order every ledger
+   writer uses, so two matchers that share accounts cannot deadlock), checks that each still holds the batch's
+   changes (a transfer may have moved it since it was read: `BalancesMovedError`, the batch runs again) and
+   writes the entries and balances; then the market data (`trading.market`) and each book's feed.
 A batch that fails drops its books: the next rebuilds them from what committed.
 
 Decisions (the core's docstring, `trading/core/engine.py`, holds the matching rules):
@@ -68,14 +70,14 @@ from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFo
 from conditions.models import Currency, Pair, PairStatus
 from conditions.validation import order_check
 from fees.selectors import current_fee
-from ledger.errors import AccountNotFoundError
 from ledger.settlement import (
+    AccountNotFoundError,
     BalanceKey,
     Fee,
     Journal,
     fees_account,
-    lock_balances,
     order_accounts,
+    read_balances,
     settle_fill,
 )
 from trading import events, market
@@ -125,7 +127,6 @@ from trading.matcher.commands import CancelAll, CancelOrder, ExpireDue, PlaceOrd
 from trading.matcher.commands import Command as MatcherCommand
 from trading.models import (
     OPEN,
-    OPEN_STATUSES,
     Order,
     OrderStatus,
     OrderType,
@@ -409,12 +410,12 @@ class _Funds:
 
     def reserve(self, account_id: int, currency: str, amount: Decimal) -> bool:
         key = (account_id, currency)
-        self._batch.lock({key})
+        self._batch.read({key})
         return self._batch.journal.hold(key, amount, cause=self._batch.placing)
 
     def take(self, account_id: int, currency: str, amount: Decimal) -> Decimal:
         key = (account_id, currency)
-        self._batch.lock({key})
+        self._batch.read({key})
         available = self._batch.journal.available(key) - self._granted[key]
         granted = min(amount, max(available, ZERO))
         self._granted[key] += granted
@@ -486,7 +487,7 @@ class Batch:
             if account is not None:
                 pair = self.pairs[command.symbol]
                 keys |= {(account.pk, pair.base_id), (account.pk, pair.quote_id)}
-        self.lock(keys)
+        self.read(keys)
         dedupe = {(c.user_id, c.dedupe_key) for c in places if c.dedupe_key}
         if dedupe:
             wanted = Q()
@@ -501,10 +502,11 @@ class Batch:
             self._fees_account_id = fees_account().pk
         return self._fees_account_id
 
-    def lock(self, keys: set[BalanceKey]) -> None:
+    def read(self, keys: set[BalanceKey]) -> None:
+        """Read the balances the batch decides on, without a lock (`ledger.posting.Journal`)."""
         missing = keys - self.journal.balances.keys()
         if missing:
-            self.journal.balances.update(lock_balances(missing))
+            self.journal.balances.update(read_balances(missing))
 
     def _book(self, symbol: str) -> PairBook:
         book = self.open_books.get(symbol)
@@ -677,7 +679,7 @@ class Batch:
         pending_trade: tuple[Trade, Order, Order] | None = None
         released: dict[int, Decimal] = {}
         taker_report: Order | None = None
-        self.lock(_keys(result, self.fees_account_id(), pair))
+        self.read(_keys(result, self.fees_account_id(), pair))
         journal = self.journal
         for event in result.events:
             kind = type(event)

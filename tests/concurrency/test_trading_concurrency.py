@@ -124,3 +124,51 @@ def test_one_client_order_id_sent_at_once_places_one_order(traders: list[Any]) -
     assert Order.objects.filter(client_order_id="same").count() == 1
     row = Balance.objects.get(account__user=trader, account__name="sub1", currency_id="USD")
     assert row.on_hold == Decimal("400.80")
+
+
+def test_funds_moved_while_a_batch_decides_are_never_overdrawn(
+    traders: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The matcher decides on balances it read without a lock and locks them only when it writes. A transfer
+    that commits in between (here: all of the buyer's USD leaves for the wallet, from another connection) makes
+    the batch's check fail; the batch runs again on what is there now, and the order is refused for funds."""
+    from ledger.services import transfer_to_wallet
+    from trading import persistence
+
+    buyer = traders[0]
+    flush = persistence.Batch.flush
+    moved: list[bool] = []
+
+    def transfer_then_flush(batch: Any) -> None:
+        if not moved:
+            moved.append(True)
+            run_concurrently(
+                [
+                    lambda: transfer_to_wallet(
+                        user=buyer,
+                        account="sub1",
+                        currency="USD",
+                        amount=Decimal("200000"),
+                        actor=Actor.system(),
+                    )
+                ]
+            )
+        flush(batch)
+
+    monkeypatch.setattr(persistence.Batch, "flush", transfer_then_flush)
+    result = order_place(
+        user=buyer,
+        account="sub1",
+        pair="BTC-USD",
+        side=Side.BUY,
+        order_type="Limit",
+        amount=Decimal("1"),
+        price=Decimal("50000"),
+        actor=Actor.system(),
+    )
+    assert moved == [True]
+    assert result.order.status == OrderStatus.REJECTED
+    assert result.order.reject_reason == "Insufficient funds"
+    usd = Balance.objects.get(account__user=buyer, account__name="sub1", currency_id="USD")
+    assert (usd.total, usd.on_hold) == (Decimal("0"), Decimal("0"))
+    check_trading_invariants()

@@ -31,6 +31,7 @@ from activities.models import Activity
 from activities.services import collected, record_all
 from common import events
 from common.errors import DomainError
+from ledger.settlement import BalancesMovedError
 from trading import persistence
 from trading.matcher.commands import (
     Command,
@@ -74,7 +75,7 @@ class Runner:
             replies = self._batch(commands)
         except _RunAlone:
             replies = {}
-        except DatabaseError:
+        except (DatabaseError, BalancesMovedError):
             logger.warning(
                 "matcher: a batch of %d commands failed; running each alone",
                 len(commands),
@@ -118,11 +119,11 @@ class Runner:
                         rows.append(row)
                 MatcherCommand.objects.bulk_create(rows)
                 record_all(activity_rows)
-            batch.committed({symbol: seq for symbol, (_, seq) in seqs.items()})
-            return replies
         except BaseException:
             self.books.drop(pair.pk for pair in batch.pairs.values())
             raise
+        batch.committed({symbol: seq for symbol, (_, seq) in seqs.items()})
+        return replies
 
     # --- one command ---------------------------------------------------------------------------------
 
@@ -154,7 +155,7 @@ class Runner:
                 activities.extend(activity_rows)
             except DomainError as exc:
                 answer = Reply.refused(current.id, exc)
-            except DatabaseError:
+            except (DatabaseError, BalancesMovedError):
                 raise
             except Exception:
                 if not alone:
@@ -182,7 +183,7 @@ class Runner:
                 return self._batch([command], alone=True)[command.id]
             except _Failed:
                 return self._failed(command)
-            except DatabaseError:
+            except (DatabaseError, BalancesMovedError):
                 logger.warning(
                     "matcher: %s %s failed alone (try %d of %d)",
                     command.kind,

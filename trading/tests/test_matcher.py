@@ -130,7 +130,8 @@ def test_a_trade_that_reaches_a_stop_triggers_it_in_the_same_command(alice: Any,
     assert stop.status == OrderStatus.FILLED
     # The core's cascade: the stop's fill carries the number of the order that triggered it.
     last = MatcherCommand.objects.order_by("-seq").first()
-    assert last is not None and last.kind == "place"
+    assert last is not None
+    assert last.kind == "place"
     assert set(stop.maker_trades.values_list("seq", flat=True)) | set(
         stop.taker_trades.values_list("seq", flat=True)
     ) == {last.seq}
