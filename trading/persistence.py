@@ -298,12 +298,14 @@ def _rule_problem(order: Order, pair: Pair, now: datetime) -> tuple[int, str] | 
 
 @dataclass(slots=True)
 class PairBook:
-    """One pair's book in memory (the pure core's engine) with the rows of its open orders, as of the pair's
-    command number `seq`. `pair` is the one Pair object every row refers to (refreshed each batch)."""
+    """One pair's book in memory (the pure core's engine) with the rows of its open orders and its market state
+    row (only the pair's writer changes either), as of the pair's command number `seq`. `pair` is the one Pair
+    object every row refers to (refreshed each batch)."""
 
     pair: Pair
     engine: PairEngine
     rows: dict[int, Order]
+    state: PairState
     seq: int
 
 
@@ -315,12 +317,13 @@ class Books:
     def __init__(self, *, keep: bool) -> None:
         self.keep = keep
         self._books: dict[int, PairBook] = {}
+        self.fees_account_id = 0  # kept too: the system account never changes once created
 
-    def get(self, pair: Pair, state: PairState, seq: int) -> PairBook:
+    def get(self, pair: Pair, seq: int) -> PairBook:
         spec = pair_spec(pair)
         book = self._books.get(pair.pk) if self.keep else None
         if book is None or book.seq != seq:
-            book = _load(pair, spec, state, seq)
+            book = _load(pair, spec, market.pair_state(pair), seq)
             if self.keep:
                 self._books[pair.pk] = book
         else:
@@ -367,7 +370,7 @@ def _load(pair: Pair, spec: PairSpec, state: PairState, seq: int) -> PairBook:
     engine.load(_core_order(row) for row in rows)
     for row in rows:
         row.pair = pair
-    return PairBook(pair, engine, {row.pk: row for row in rows}, seq)
+    return PairBook(pair, engine, {row.pk: row for row in rows}, state, seq)
 
 
 def _core_order(row: Order) -> CoreOrder:
@@ -473,11 +476,10 @@ class Batch:
         fees account and the earlier orders of the batch's clientOrderIds; allocate the new orders' ids; lock
         the balances the placements reserve from (ascending, one query)."""
         for symbol, pair in self.pairs.items():
-            state = market.pair_state(pair)
-            book = self.open_books[symbol] = self.books.get(pair, state, seqs[symbol])
+            book = self.open_books[symbol] = self.books.get(pair, seqs[symbol])
             book.engine.funds = self.funds
             self.pairs[symbol] = book.pair
-            self.markets[symbol] = market.Market(book.pair, state)
+            self.markets[symbol] = market.Market(book.pair, book.state)
         places = [c for c in commands if isinstance(c, PlaceOrder) and c.symbol in self.pairs]
         self._accounts = order_accounts({(c.user_id, c.account) for c in places})
         self._ids = iter(_order_ids(len(places)))
@@ -499,7 +501,9 @@ class Batch:
 
     def fees_account_id(self) -> int:
         if not self._fees_account_id:
-            self._fees_account_id = fees_account().pk
+            self._fees_account_id = self.books.fees_account_id or fees_account().pk
+            if self.books.keep:
+                self.books.fees_account_id = self._fees_account_id
         return self._fees_account_id
 
     def read(self, keys: set[BalanceKey]) -> None:
