@@ -686,127 +686,121 @@ class Batch:
         self.read(_keys(result, self.fees_account_id(), pair))
         journal = self.journal
         for event in result.events:
-            kind = type(event)
-            if kind is Trade_:
-                trade = self._trade(event, rows, pair, now, seq)
-                done.trades.append(trade)
-                assert current is not None
-                for order_id, amount, value in (
-                    (event.maker_order_id, event.amount, event.quote_amount),
-                    (event.taker_order_id, event.amount, event.quote_amount),
-                ):
-                    fill = current.fills.setdefault(order_id, [ZERO, ZERO, 0])
-                    fill[0] += amount
-                    fill[1] += value
-                    fill[2] += 1
-                taker = rows[event.taker_order_id]
-                maker = rows[event.maker_order_id]
-                # The taker's own OrderFilled comes after its pass; its reports say where it stands meanwhile.
-                if taker.amount is not None:
-                    taker.remaining -= event.amount
-                taker.executed_amount += event.amount
-                taker.executed_quote += event.quote_amount
-                taker.fee_amount += event.taker_fee
-                taker.hold_remaining -= event.sides()[0].from_hold
-                pending_trade = (trade, maker, taker)
-                continue
-            if kind is OrderFilled:
-                row = rows[event.order_id]
-                row.status = OrderStatus(event.status)
-                row.remaining = event.remaining
-                row.executed_amount = event.executed_amount
-                row.executed_quote = event.executed_quote
-                row.fee_amount = event.fee_amount
-                row.hold_remaining = event.hold_remaining
-                if event.status == FILLED:
+            match event:
+                case Trade_():
+                    trade = self._trade(event, rows, pair, now, seq)
+                    done.trades.append(trade)
+                    assert current is not None
+                    for order_id, amount, value in (
+                        (event.maker_order_id, event.amount, event.quote_amount),
+                        (event.taker_order_id, event.amount, event.quote_amount),
+                    ):
+                        fill = current.fills.setdefault(order_id, [ZERO, ZERO, 0])
+                        fill[0] += amount
+                        fill[1] += value
+                        fill[2] += 1
+                    taker = rows[event.taker_order_id]
+                    maker = rows[event.maker_order_id]
+                    # The taker's own OrderFilled comes after its pass; its reports say where it stands meanwhile.
+                    if taker.amount is not None:
+                        taker.remaining -= event.amount
+                    taker.executed_amount += event.amount
+                    taker.executed_quote += event.quote_amount
+                    taker.fee_amount += event.taker_fee
+                    taker.hold_remaining -= event.sides()[0].from_hold
+                    pending_trade = (trade, maker, taker)
+                case OrderFilled():
+                    row = rows[event.order_id]
+                    row.status = OrderStatus(event.status)
+                    row.remaining = event.remaining
+                    row.executed_amount = event.executed_amount
+                    row.executed_quote = event.executed_quote
+                    row.fee_amount = event.fee_amount
+                    row.hold_remaining = event.hold_remaining
+                    if event.status == FILLED:
+                        row.is_resting = False
+                        done.final.append(row.pk)
+                    self._touch(row, now)
+                    if pending_trade is not None and pending_trade[1] is row:
+                        trade, maker, taker = pending_trade
+                        events.order_changed(maker, events.TRADE, trade=trade)
+                        taker_report = events.order_changed(taker, events.TRADE, trade=trade)
+                        taker_report.status = OrderStatus.PARTIALLY_FILLED
+                        pending_trade = None
+                    elif taker_report is not None and event.status == FILLED:
+                        # The taker's last fill's report is its final one.
+                        taker_report.status = OrderStatus.FILLED
+                case HoldReleased():
+                    row = rows[event.order_id]
+                    journal.release((event.account_id, event.currency), event.amount, cause=row)
+                    released[event.order_id] = released.get(event.order_id, ZERO) + event.amount
+                    row.hold_remaining -= event.amount
+                    self._touch(row, now)
+                case LevelChanged() | CommandRefused():
+                    pass  # the book feed reads the core's levels once per batch; a refusal changed nothing
+                case OrderAccepted():
+                    row = rows[event.order_id]
+                    row.hold_currency_id = event.hold_currency
+                    row.hold_initial = row.hold_remaining = event.hold
+                    row.is_triggered = event.triggered
+                    self._new[row.pk] = row
+                    _record_placed(row, symbol, actor)
+                    current, taker_report, pending_trade = _Pass(row.pk, actor), None, None
+                case StopTriggered():
+                    row = rows[event.order_id]
+                    row.is_triggered = True
+                    self._touch(row, now)
+                    self._record_fills(current, rows, symbol, now)
+                    current, taker_report, pending_trade = _Pass(row.pk, Actor.system()), None, None
+                    done.triggered += 1
+                case OrderRested():
+                    row = rows[event.order_id]
+                    row.is_resting = True
+                    row.rested_at = now
+                    row.remaining = event.remaining
+                    self._touch(row, now)
+                case OrderCancelled() | OrderExpired():
+                    row = rows[event.order_id]
+                    expired = isinstance(event, OrderExpired)
+                    row.status = OrderStatus.EXPIRED if expired else OrderStatus.CANCELLED
                     row.is_resting = False
                     done.final.append(row.pk)
-                self._touch(row, now)
-                if pending_trade is not None and pending_trade[1] is row:
-                    trade, maker, taker = pending_trade
-                    events.order_changed(maker, events.TRADE, trade=trade)
-                    taker_report = events.order_changed(taker, events.TRADE, trade=trade)
-                    taker_report.status = OrderStatus.PARTIALLY_FILLED
-                    pending_trade = None
-                elif taker_report is not None and event.status == FILLED:
-                    taker_report.status = (
-                        OrderStatus.FILLED
-                    )  # its last fill's report is the final one
-                continue
-            if kind is HoldReleased:
-                row = rows[event.order_id]
-                journal.release((event.account_id, event.currency), event.amount, cause=row)
-                released[event.order_id] = released.get(event.order_id, ZERO) + event.amount
-                row.hold_remaining -= event.amount
-                self._touch(row, now)
-                continue
-            if kind is LevelChanged:
-                continue
-            if kind is OrderAccepted:
-                row = rows[event.order_id]
-                row.hold_currency_id = event.hold_currency
-                row.hold_initial = row.hold_remaining = event.hold
-                row.is_triggered = event.triggered
-                self._new[row.pk] = row
-                _record_placed(row, symbol, actor)
-                current, taker_report, pending_trade = _Pass(row.pk, actor), None, None
-                continue
-            if kind is StopTriggered:
-                row = rows[event.order_id]
-                row.is_triggered = True
-                self._touch(row, now)
-                self._record_fills(current, rows, symbol, now)
-                current, taker_report, pending_trade = _Pass(row.pk, Actor.system()), None, None
-                done.triggered += 1
-                continue
-            if kind is OrderRested:
-                row = rows[event.order_id]
-                row.is_resting = True
-                row.rested_at = now
-                row.remaining = event.remaining
-                self._touch(row, now)
-                continue
-            if kind is OrderCancelled or kind is OrderExpired:
-                row = rows[event.order_id]
-                expired = kind is OrderExpired
-                row.status = OrderStatus.EXPIRED if expired else OrderStatus.CANCELLED
-                row.is_resting = False
-                done.final.append(row.pk)
-                self._touch(row, now)
-                reason = "expired" if expired else str(event.reason)
-                by_request = reason in ("requested", "cancel_all") or (expired and current is None)
-                if by_request or reason in ("expired", "self_trade_prevention"):
-                    done.removed.append(row.pk)
-                staff = (
-                    _staff_details(row, cmd.by, released.get(row.pk, ZERO))
-                    if isinstance(cmd, CancelOrder)
-                    else {}
-                )
-                if current is not None and row.pk == current.taker_id:
-                    who = current.actor  # its own rest: a market, IOC or FOK order
-                else:
-                    who = actor if by_request else Actor.system()
-                record(
-                    user=_user_ref(row.user_id),
-                    action=ActivityType.ORDER_EXPIRED if expired else ActivityType.ORDER_CANCELLED,
-                    actor=who,
-                    details=_details(row, symbol, reason=reason, **staff),
-                    at=now,
-                )
-                events.order_changed(
-                    row,
-                    events.CANCELED,
-                    reason=reason,
-                    cancel_request_id=getattr(cmd, "cancel_request_id", None),
-                )
-                continue
-            if kind is OrderRejected:
-                row = rows.pop(event.order_id)
-                self._reject(row, symbol, event.code, event.reason, actor=actor)
-                continue
-            if kind is CommandRefused:
-                continue
-            raise TypeError(f"unknown event {event!r}")
+                    self._touch(row, now)
+                    reason = "expired" if isinstance(event, OrderExpired) else str(event.reason)
+                    by_request = reason in ("requested", "cancel_all") or (
+                        expired and current is None
+                    )
+                    if by_request or reason in ("expired", "self_trade_prevention"):
+                        done.removed.append(row.pk)
+                    staff = (
+                        _staff_details(row, cmd.by, released.get(row.pk, ZERO))
+                        if isinstance(cmd, CancelOrder)
+                        else {}
+                    )
+                    if current is not None and row.pk == current.taker_id:
+                        who = current.actor  # its own rest: a market, IOC or FOK order
+                    else:
+                        who = actor if by_request else Actor.system()
+                    record(
+                        user=_user_ref(row.user_id),
+                        action=ActivityType.ORDER_EXPIRED
+                        if expired
+                        else ActivityType.ORDER_CANCELLED,
+                        actor=who,
+                        details=_details(row, symbol, reason=reason, **staff),
+                        at=now,
+                    )
+                    events.order_changed(
+                        row,
+                        events.CANCELED,
+                        reason=reason,
+                        cancel_request_id=getattr(cmd, "cancel_request_id", None),
+                    )
+                case OrderRejected():
+                    row = rows.pop(event.order_id)
+                    self._reject(row, symbol, event.code, event.reason, actor=actor)
+                case _:
+                    raise TypeError(f"unknown event {event!r}")
         self._record_fills(current, rows, symbol, now)
         self.funds.settled()
         for row_id in done.final:

@@ -1,12 +1,14 @@
-"""The pure core against today's engine: the same random orders placed through `trading.services` (database,
-ledger, fees) and applied to a `PairEngine` give the same trades and leave every order in the same state
-(status, executed amounts, fee, hold). This is what lets the later wiring keep every existing test green.
+"""What the writer stores against what the core decides: the same random orders placed through the doors
+(`trading.services`: the matcher, `trading.persistence`, the ledger, fees) and applied to a bare `PairEngine`
+give the same trades and leave every stored order in the state the core's events give (status, executed
+amounts, fee, hold).
 
-The scenarios stay clear of the three places where the core deliberately differs (trading/README.md): no FOK or
-GTD stop orders, and two large asks far above the market always rest behind whatever a market buy by quote
-amount meets. They run twice: at round figures (prices in tens, amounts in thousandths: every value in whole
-cents), and at cent prices with amounts in satoshi near a few round sizes, so values have up to 10 decimals to
-cut to cents and remainders of a few satoshi (worth less than a cent: dust fills) are common.
+The scenarios were written against the database-backed matching the core replaced, so they stay clear of where
+the two differed (trading/README.md): no FOK or GTD stop orders, and two large asks far above the market always
+rest behind whatever a market buy by quote amount meets. They run twice: at round figures (prices in tens,
+amounts in thousandths: every value in whole cents), and at cent prices with amounts in satoshi near a few
+round sizes, so values have up to 10 decimals to cut to cents and remainders of a few satoshi (worth less than
+a cent: dust fills) are common.
 """
 
 import random
