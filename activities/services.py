@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from activities.actor import Actor
 from activities.models import Activity, ActivityType, Outcome, Source
+from common.models import insert_rows
 
 # Keys that may carry a secret. `record` refuses them, so a careless caller fails in tests, not in production.
 FORBIDDEN_DETAIL_KEYS = frozenset(
@@ -91,7 +92,7 @@ def collected() -> Iterator[list[Activity]]:
 
 def record_all(rows: list[Activity]) -> None:
     """Insert rows `collected()` gathered, in one statement."""
-    Activity.objects.bulk_create(rows)
+    insert_rows(Activity, rows)
 
 
 def record_repeat(*, activity_id: int, at: datetime) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from common.models import concrete_field, quoted_column
+from common.models import concrete_field, insert_rows, next_ids, quoted_column
 from common.money import DECIMAL_PLACES
 from ledger import events
 from ledger.errors import BalancesMovedError, InsufficientFundsError
@@ -312,28 +312,30 @@ class Journal:
             # The rows the batch's events hold get the final values (and the id of a row created just now).
             balance.pk, balance.allow_negative = fresh.pk, fresh.allow_negative
             balance.total, balance.on_hold, balance.updated_at = total, on_hold, now
-        # Trades first: a commission's details and description carry its trade's id.
-        for wave in (
-            [p for p in self._pending if p.parent is None],
-            [p for p in self._pending if p.parent is not None],
-        ):
-            for pending in wave:
-                if pending.parent is not None:
-                    trade_id = pending.parent.row.pk
-                    pending.row.details = {**pending.row.details, "trade_transaction_id": trade_id}
-                    pending.row.description = f"{pending.row.description} #{trade_id}"
-            JournalTransaction.objects.bulk_create([pending.row for pending in wave])
-        JournalEntry.objects.bulk_create(
-            JournalEntry(
-                transaction=pending.row,
-                account_id=leg.account_id,
-                currency_id=leg.currency_id,
-                amount=leg.amount,
-                balance_after=after + shift.get(leg.key, Decimal(0)),
-                created_at=pending.row.created_at,
-            )
-            for pending in self._pending
-            for leg, after in zip(pending.legs, pending.afters, strict=True)
+        # The transactions' ids first: a commission's details and description carry its trade's id.
+        rows = [pending.row for pending in self._pending]
+        for row, row_id in zip(rows, next_ids(JournalTransaction, len(rows)), strict=True):
+            row.pk = row_id
+        for pending in self._pending:
+            if pending.parent is not None:
+                trade_id = pending.parent.row.pk
+                pending.row.details = {**pending.row.details, "trade_transaction_id": trade_id}
+                pending.row.description = f"{pending.row.description} #{trade_id}"
+        insert_rows(JournalTransaction, rows)
+        insert_rows(
+            JournalEntry,
+            [
+                JournalEntry(
+                    transaction=pending.row,
+                    account_id=leg.account_id,
+                    currency_id=leg.currency_id,
+                    amount=leg.amount,
+                    balance_after=after + shift.get(leg.key, Decimal(0)),
+                    created_at=pending.row.created_at,
+                )
+                for pending in self._pending
+                for leg, after in zip(pending.legs, pending.afters, strict=True)
+            ],
         )
         _save_balances([balance for _, balance in sorted(self._changed.items())])
         self._pending.clear()

@@ -106,24 +106,32 @@ def _diff(old: dict[str, str], new: dict[str, str], *, descending: bool) -> tupl
     return tuple(sorted(changed, key=lambda level: level[0], reverse=descending))
 
 
-def book_changed(pair: Pair, *, levels: tuple[tuple[Level, ...], tuple[Level, ...]]) -> None:
+def book_changed(
+    pair: Pair,
+    *,
+    levels: tuple[tuple[Level, ...], tuple[Level, ...]],
+    feed: BookFeed | None = None,
+) -> BookFeed | None:
     """Call under the pair's lock after the book may have changed, with its levels now (bids, asks; best first,
     `TRADING_BOOK_FEED_DEPTH` deep): store the new book, bump `seq` and publish the changed levels after commit.
-    Does nothing when no level changed."""
+    Does nothing when no level changed. `feed`: the pair's row as its one writer last left it (read when not
+    given). Returns the row, as stored now (None: there is none yet and nothing changed)."""
     new_bids, new_asks = _levels(list(levels[0])), _levels(list(levels[1]))
-    feed = BookFeed.objects.filter(pair_id=pair.pk).first()
+    if feed is None:
+        feed = BookFeed.objects.filter(pair_id=pair.pk).first()
     if feed is None:
         feed = BookFeed(pair_id=pair.pk)
     old_bids, old_asks = dict(feed.bids), dict(feed.asks)
     bids = _diff(old_bids, new_bids, descending=True)
     asks = _diff(old_asks, new_asks, descending=False)
     if not bids and not asks:
-        return
+        return None if feed._state.adding else feed
     feed.seq += 1
     feed.bids = [[price, amount] for price, amount in _sorted(new_bids, descending=True)]
     feed.asks = [[price, amount] for price, amount in _sorted(new_asks, descending=False)]
     feed.save()
     emit(BookEvent(pair, feed.seq, bids, asks))
+    return feed
 
 
 def _sorted(levels: dict[str, str], *, descending: bool) -> list[tuple[str, str]]:

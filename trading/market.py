@@ -61,6 +61,9 @@ class Market:
 
     pair: Pair
     state: PairState
+    candles: dict[tuple[str, datetime], Candle] = field(
+        default_factory=dict
+    )  # the last periods written
     steps: list[_Step] = field(default_factory=list)
     volumes: dict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
 
@@ -88,7 +91,7 @@ class Market:
         if not self.steps:
             return
         self.state.save()
-        _candles_fold(self.pair, self.steps)
+        self.candles = _candles_fold(self.pair, self.steps, self.candles)
         if self.volumes:
             # One call for every trader of the batch: it locks their buckets in ascending user id (one order in
             # every transaction, so two pairs that share traders cannot deadlock on them).
@@ -97,19 +100,25 @@ class Market:
         self.volumes.clear()
 
 
-def _candles_fold(pair: Pair, steps: list[_Step]) -> None:
-    """Fold each step into the candles of its periods: the rows are read in one query, changed in memory, then
-    new ones inserted in one statement and the others updated in one."""
+def _candles_fold(
+    pair: Pair, steps: list[_Step], known: dict[tuple[str, datetime], Candle]
+) -> dict[tuple[str, datetime], Candle]:
+    """Fold each step into the candles of its periods: the rows are read in one query (unless `known` holds
+    them all: the rows this pair's one writer wrote last), changed in memory, then new ones inserted in one
+    statement and the others updated in one. Returns the rows of the periods the steps touched."""
     keys = {
         (resolution, period(step.at)) for step in steps for resolution, period in PERIODS.items()
     }
-    wanted = Q()
-    for resolution, start in keys:
-        wanted |= Q(resolution=resolution, start=start)
-    rows = {
-        (row.resolution, row.start): row
-        for row in Candle.objects.filter(Q(pair_id=pair.pk) & wanted)
-    }
+    if keys <= known.keys():
+        rows = {key: known[key] for key in keys}
+    else:
+        wanted = Q()
+        for resolution, start in keys:
+            wanted |= Q(resolution=resolution, start=start)
+        rows = {
+            (row.resolution, row.start): row
+            for row in Candle.objects.filter(Q(pair_id=pair.pk) & wanted)
+        }
     existing = set(rows)
     for step in steps:
         prices = [trade.price for trade in step.trades]
@@ -156,6 +165,7 @@ def _candles_fold(pair: Pair, steps: list[_Step]) -> None:
                 row.quote_volume += quote_volume
     Candle.objects.bulk_create([row for key, row in rows.items() if key not in existing])
     _candles_update([row for key, row in rows.items() if key in existing])
+    return rows
 
 
 # Every value a candle update writes (the key fields pair, resolution and start never change).

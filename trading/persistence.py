@@ -64,7 +64,7 @@ from activities.actor import Actor
 from activities.models import ActivityType, Outcome
 from activities.services import record
 from common.events import scoped
-from common.models import concrete_field, quoted_column
+from common.models import concrete_field, insert_rows, next_ids, quoted_column
 from common.money import plain_amount
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
 from conditions.models import Currency, Pair, PairStatus
@@ -307,6 +307,10 @@ class PairBook:
     rows: dict[int, Order]
     state: PairState
     seq: int
+    candles: dict[tuple[str, datetime], Any] = field(
+        default_factory=dict
+    )  # `market.Market.candles`
+    feed: Any = None  # the pair's `BookFeed` row as the batch before left it
 
 
 class Books:
@@ -479,10 +483,10 @@ class Batch:
             book = self.open_books[symbol] = self.books.get(pair, seqs[symbol])
             book.engine.funds = self.funds
             self.pairs[symbol] = book.pair
-            self.markets[symbol] = market.Market(book.pair, book.state)
+            self.markets[symbol] = market.Market(book.pair, book.state, book.candles)
         places = [c for c in commands if isinstance(c, PlaceOrder) and c.symbol in self.pairs]
         self._accounts = order_accounts({(c.user_id, c.account) for c in places})
-        self._ids = iter(_order_ids(len(places)))
+        self._ids = iter(next_ids(Order, len(places)))
         keys = {(self.fees_account_id(), pair.fee_currency_id) for pair in self.pairs.values()}
         for command in places:
             account = self._accounts.get((command.user_id, command.account))
@@ -900,17 +904,22 @@ class Batch:
     def flush(self) -> None:
         """Write the batch: new orders (in their final state), changed orders, trades, the journal and the
         balances, the market data, and each touched book's feed. Call once, inside the transaction."""
-        Order.objects.bulk_create(self._new.values())
+        insert_rows(Order, list(self._new.values()))
         _orders_update([row for pk, row in self._changed.items() if pk not in self._new])
-        Trade.objects.bulk_create(self._trades)
+        for trade, trade_id in zip(self._trades, next_ids(Trade, len(self._trades)), strict=True):
+            trade.pk = trade_id
+        insert_rows(Trade, self._trades)
         self.journal.write()
         for symbol, book in self.open_books.items():
             self.markets[symbol].write()
             engine = book.engine
             depth = settings.TRADING_BOOK_FEED_DEPTH or None
+            book.candles = self.markets[symbol].candles
             with scoped(symbol):
-                events.book_changed(
-                    self.pairs[symbol], levels=(engine.bids.depth(depth), engine.asks.depth(depth))
+                book.feed = events.book_changed(
+                    self.pairs[symbol],
+                    levels=(engine.bids.depth(depth), engine.asks.depth(depth)),
+                    feed=book.feed,
                 )
         self._new.clear()
         self._changed.clear()
@@ -951,24 +960,6 @@ def _keys(result: Result, fees_account_id: int, pair: Pair) -> set[BalanceKey]:
         elif type(event) is HoldReleased:
             keys.add((event.account_id, event.currency))
     return keys
-
-
-def _order_ids(count: int) -> list[int]:
-    """`count` new order ids, taken before the orders exist (the core names orders by id)."""
-    if not count:
-        return []
-    table = Order._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: the batch's transaction is its database's one writer, so the next ids are free.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
-        last = cursor.fetchone()[0]
-    return list(range(last + 1, last + 1 + count))
 
 
 ORDER_CHANGES = (

@@ -31,6 +31,7 @@ from activities.models import Activity
 from activities.services import collected, record_all
 from common import events
 from common.errors import DomainError
+from common.models import insert_rows
 from ledger.settlement import BalancesMovedError
 from trading import persistence
 from trading.matcher.commands import (
@@ -117,7 +118,7 @@ class Runner:
                     row = _row(command, answer, seqs)
                     if row is not None:
                         rows.append(row)
-                MatcherCommand.objects.bulk_create(rows)
+                insert_rows(MatcherCommand, rows)
                 record_all(activity_rows)
         except BaseException:
             self.books.drop(pair.pk for pair in batch.pairs.values())
