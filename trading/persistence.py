@@ -321,7 +321,10 @@ class Books:
     def __init__(self, *, keep: bool) -> None:
         self.keep = keep
         self._books: dict[int, PairBook] = {}
-        self.fees_account_id = 0  # kept too: the system account never changes once created
+        # Kept too: the fees account never changes once created, nor does a sub-account (name, owner) once
+        # made; the door checks what may change (the owner's verification level).
+        self.fees_account_id = 0
+        self.accounts: dict[tuple[int, str], Any] = {}
 
     def get(self, pair: Pair, seq: int) -> PairBook:
         spec = pair_spec(pair)
@@ -485,7 +488,12 @@ class Batch:
             self.pairs[symbol] = book.pair
             self.markets[symbol] = market.Market(book.pair, book.state, book.candles)
         places = [c for c in commands if isinstance(c, PlaceOrder) and c.symbol in self.pairs]
-        self._accounts = order_accounts({(c.user_id, c.account) for c in places})
+        wanted = {(c.user_id, c.account) for c in places}
+        known = self.books.accounts
+        self._accounts = {key: known[key] for key in wanted if key in known}
+        self._accounts.update(order_accounts(wanted - known.keys()))
+        if self.books.keep:
+            known.update(self._accounts)
         self._ids = iter(next_ids(Order, len(places)))
         keys = {(self.fees_account_id(), pair.fee_currency_id) for pair in self.pairs.values()}
         for command in places:
