@@ -58,7 +58,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows)
+        model._default_manager.bulk_create(rows)
         return
     pk = model._meta.pk
     with_pk = getattr(rows[0], pk.attname) is not None  # type: ignore[union-attr]

@@ -109,6 +109,7 @@ def _candles_fold(
     keys = {
         (resolution, period(step.at)) for step in steps for resolution, period in PERIODS.items()
     }
+    rows: dict[tuple[str, datetime], Candle]
     if keys <= known.keys():
         rows = {key: known[key] for key in keys}
     else:
@@ -116,7 +117,7 @@ def _candles_fold(
         for resolution, start in keys:
             wanted |= Q(resolution=resolution, start=start)
         rows = {
-            (row.resolution, row.start): row
+            (str(row.resolution), row.start): row
             for row in Candle.objects.filter(Q(pair_id=pair.pk) & wanted)
         }
     existing = set(rows)

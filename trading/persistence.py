@@ -488,10 +488,10 @@ class Batch:
             self.pairs[symbol] = book.pair
             self.markets[symbol] = market.Market(book.pair, book.state, book.candles)
         places = [c for c in commands if isinstance(c, PlaceOrder) and c.symbol in self.pairs]
-        wanted = {(c.user_id, c.account) for c in places}
+        named = {(c.user_id, c.account) for c in places}
         known = self.books.accounts
-        self._accounts = {key: known[key] for key in wanted if key in known}
-        self._accounts.update(order_accounts(wanted - known.keys()))
+        self._accounts = {key: known[key] for key in named if key in known}
+        self._accounts.update(order_accounts(named - known.keys()))
         if self.books.keep:
             known.update(self._accounts)
         self._ids = iter(next_ids(Order, len(places)))
@@ -504,10 +504,10 @@ class Batch:
         self.read(keys)
         dedupe = {(c.user_id, c.dedupe_key) for c in places if c.dedupe_key}
         if dedupe:
-            wanted = Q()
+            earlier = Q()
             for user_id, key in dedupe:
-                wanted |= Q(user_id=user_id, dedupe_key=key)
-            for row in Order.objects.filter(wanted).select_related("pair"):
+                earlier |= Q(user_id=user_id, dedupe_key=key)
+            for row in Order.objects.filter(earlier).select_related("pair"):
                 assert row.dedupe_key is not None
                 self._earlier[(row.user_id, row.dedupe_key)] = row
 

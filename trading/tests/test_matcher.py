@@ -267,3 +267,29 @@ def test_a_command_that_meets_a_held_lock_is_tried_again_alone_and_placed(
     assert not reply.unavailable
     assert Order.objects.get(pk=reply.order_ids[0]).status == OrderStatus.NEW
     assert MatcherCommand.objects.filter(pk=command.id).count() == 1
+
+
+def test_a_kept_book_serves_the_next_batch_and_is_rebuilt_once_the_database_moved_on(
+    alice: Any, bob: Any
+) -> None:
+    """A matcher process keeps each pair's book between batches; its check is the pair's last command number.
+    Here a second writer (as after a failover) commits an order meanwhile: the first one's next batch sees the
+    number moved, rebuilds the book from the database, and its crossing order fills against that order."""
+    kept = Runner(keep_books=True)
+    (first,) = kept.run([_order(alice, "SELL", "0.1", "50000")])
+    book = kept.books._books[Order.objects.get(pk=first.order_ids[0]).pair_id]
+    assert set(book.rows) == {first.order_ids[0]}
+    (other,) = Runner().run([_order(alice, "SELL", "0.1", "49000")])
+    (cross,) = kept.run([_order(bob, "BUY", "0.2", "50000")])
+    assert kept.books._books[book.pair.pk] is not book  # rebuilt
+    trades = Trade.objects.filter(pk__in=cross.trade_ids).order_by("id")
+    assert [(t.maker_order_id, t.price) for t in trades] == [
+        (other.order_ids[0], Decimal("49000")),
+        (first.order_ids[0], Decimal("50000")),
+    ]
+    # And kept again: the next batch reuses the rebuilt book.
+    rebuilt = kept.books._books[book.pair.pk]
+    kept.run([_order(bob, "BUY", "0.1", "40000")])
+    assert kept.books._books[book.pair.pk] is rebuilt
+    statuses = Order.objects.filter(pk__in=[first.order_ids[0], other.order_ids[0]])
+    assert set(statuses.values_list("status", flat=True)) == {OrderStatus.FILLED}
