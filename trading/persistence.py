@@ -307,10 +307,9 @@ class PairBook:
     rows: dict[int, Order]
     state: PairState
     seq: int
-    candles: dict[tuple[str, datetime], Any] = field(
-        default_factory=dict
-    )  # `market.Market.candles`
-    feed: Any = None  # the pair's `BookFeed` row as the batch before left it
+    # The pair's last candle rows (`market.Market.candles`) and `BookFeed` row, as the batch before left them.
+    candles: dict[tuple[str, datetime], Any] = field(default_factory=dict)
+    feed: Any = None
 
 
 class Books:
@@ -411,8 +410,9 @@ def _core_order(row: Order) -> CoreOrder:
 
 
 class _Funds:
-    """The core's view of the balances (`trading.core.engine.Funds`): the batch's locked rows, through its
-    journal. A fee's grant counts as spent until the command's trades are posted (`settled`)."""
+    """The core's view of the balances (`trading.core.engine.Funds`): the rows the batch read (no lock: its
+    journal re-checks them when it writes), with the batch's changes. A fee's grant counts as spent until the
+    command's trades are posted (`settled`)."""
 
     def __init__(self, batch: "Batch") -> None:
         self._batch = batch
@@ -447,8 +447,8 @@ class _Pass:
 
 class Batch:
     """The writes of one matcher batch (see the module docstring). The runner calls, inside the batch's durable
-    transaction: `open` (lock the pairs, load their books, read and lock what the commands need), `run` for
-    each command, `flush` (every write), then `reply` for each command's final answer."""
+    transaction: `lock_pairs`, `open` (load the books, read what the commands need), `run` for each command,
+    `flush` (every write), then `reply` for each command's final answer, and after the commit `committed`."""
 
     def __init__(self, books: Books) -> None:
         self.books = books
@@ -480,8 +480,8 @@ class Batch:
 
     def open(self, commands: Sequence[MatcherCommand], seqs: Mapping[str, int]) -> None:
         """Load each locked pair's book as of its last command number `seqs[symbol]`; read the accounts, the
-        fees account and the earlier orders of the batch's clientOrderIds; allocate the new orders' ids; lock
-        the balances the placements reserve from (ascending, one query)."""
+        fees account and the earlier orders of the batch's clientOrderIds; allocate the new orders' ids; read
+        the balances the placements reserve from (one query, no lock: the journal re-checks them at `flush`)."""
         for symbol, pair in self.pairs.items():
             book = self.open_books[symbol] = self.books.get(pair, seqs[symbol])
             book.engine.funds = self.funds
