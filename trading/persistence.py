@@ -656,6 +656,8 @@ class Batch:
         return Reply(cmd.id, order_ids=(order.pk,)), result.stops_pending
 
     def _reject(self, order: Order, symbol: str, code: int, reason: str, *, actor: Actor) -> None:
+        if order.dedupe_key:  # a rejected order binds no clientOrderId: a repeat is placed anew
+            self._earlier.pop((order.user_id, order.dedupe_key), None)
         order.status = OrderStatus.REJECTED
         order.reject_code = code
         order.reject_reason = reason[:255]

@@ -293,3 +293,13 @@ def test_a_kept_book_serves_the_next_batch_and_is_rebuilt_once_the_database_move
     assert kept.books._books[book.pair.pk] is rebuilt
     statuses = Order.objects.filter(pk__in=[first.order_ids[0], other.order_ids[0]])
     assert set(statuses.values_list("status", flat=True)) == {OrderStatus.FILLED}
+
+
+def test_a_rejected_order_binds_no_client_order_id_even_inside_one_batch(alice: Any) -> None:
+    too_big = _order(alice, "BUY", "100", "40000", client_order_id="x-1", dedupe_key="x-1")
+    retry = _order(alice, "BUY", "0.1", "40000", client_order_id="x-1", dedupe_key="x-1")
+    first, second = Runner().run([too_big, retry])
+    assert Order.objects.get(pk=first.order_ids[0]).status == OrderStatus.REJECTED
+    assert second.error is None
+    placed = Order.objects.get(pk=second.order_ids[0])
+    assert (placed.status, placed.dedupe_key) == (OrderStatus.NEW, "x-1")
