@@ -63,6 +63,7 @@ from django.db.models import Q
 from activities.actor import Actor
 from activities.models import ActivityType, Outcome
 from activities.services import record
+from common.errors import DomainError
 from common.events import scoped
 from common.models import concrete_field, insert_rows, next_ids, quoted_column
 from common.money import plain_amount
@@ -154,6 +155,10 @@ __all__ = [
 
 MAX_STOP_CASCADE = 100
 ZERO = Decimal(0)
+
+
+class WriterError(Exception):
+    """The writer could not write what the core decided (a bug): the batch is rolled back."""
 
 
 class ExpiredClientOrderId(Exception):
@@ -566,7 +571,7 @@ class Batch:
         else:
             core_command = CoreTriggerStops(command.id, command.at)
         result = book.engine.apply(core_command)
-        done = self._persist(book, result, command, seq)
+        done = self._written(book, result, command, seq)
         if isinstance(command, CancelOrder):
             return Reply(command.id, order_ids=(command.order_id,)), False
         if isinstance(command, CancelAll):
@@ -651,7 +656,7 @@ class Batch:
             )
         finally:
             self.placing = None
-        done = self._persist(book, result, cmd, seq, placed=order)
+        done = self._written(book, result, cmd, seq)
         self._reply_trades[cmd.id] = done.trades
         return Reply(cmd.id, order_ids=(order.pk,)), result.stops_pending
 
@@ -679,13 +684,25 @@ class Batch:
 
     # --- from the core's events to rows -------------------------------------------------------------
 
+    def _written(
+        self, book: PairBook, result: Result, cmd: MatcherCommand, seq: int | None
+    ) -> "_Done":
+        """`_persist`, for a command the core has applied: a refusal from here on (the ledger finding funds the
+        core was granted missing, say) is a bug, not the command's answer, since the book has already changed;
+        it is raised as one, so the runner rolls the batch back and drops the book."""
+        try:
+            return self._persist(book, result, cmd, seq)
+        except DomainError as exc:
+            raise WriterError(
+                f"{cmd.kind} {cmd.id}: the core's events could not be written"
+            ) from exc
+
     def _persist(
         self,
         book: PairBook,
         result: Result,
         cmd: MatcherCommand,
         seq: int | None,
-        placed: Order | None = None,
     ) -> "_Done":
         """Turn one command's events into rows, postings, activity rows and order events (in the order the
         core emitted them), then fold the command into the market data."""

@@ -5,17 +5,18 @@
    `TRADING_LOCK_TIMEOUT_MS`): a batch never hangs on a lock.
 2. Commands already stored in `MatcherCommand` (a redelivery after a crash, or a command its door abandoned) are
    answered from there and not run again.
-3. The pairs of the batch are locked once, in symbol order, and each pair's last sequence number read under that lock.
-   Each touched book's feed (the WebSocket increments) is diffed and published once per batch, at its end.
-4. Each command runs in a savepoint (`trading.persistence`, the one writer). A domain error rolls back that
-   command only and becomes its reply; a clientOrderId taken meanwhile is answered with the earlier order. A
-   command that traded while stop orders wait is followed, in the same batch, by `TriggerStops`.
-5. Every command run is stored with its reply and its pair's next `seq` in one bulk insert, the activity rows of
-   the commands that stand in another; then the commit.
-6. A command that failed on the database (a lock timeout, a deadlock) is run again after the batch, alone in a
-   transaction of its own (up to `ALONE_TRIES` times); when the whole batch fails (at commit, say), every
-   command is run again that way. One bad command cannot sink the others. A command that fails alone every time
-   is answered `unavailable` (503), and, not being stored, runs again if it is redelivered.
+3. The pairs of the batch are locked once, in symbol order, and each pair's last sequence number read under
+   that lock; the writer (`trading.persistence.Batch`) loads or reuses each pair's book against that number.
+4. Each command runs in memory through the pure core; a domain error (checked before the core runs) changes
+   nothing and becomes its reply. A command that left stop orders reached after the cascade's cap is followed,
+   in the same batch, by `TriggerStops`.
+5. The writer writes all the batch's effects in bulk; every command run is stored with its reply and its
+   pair's next `seq`, the activity rows in one more insert; then the commit, then the replies.
+6. A batch that fails on the database (a lock timeout, a deadlock, balances moved since they were read) or
+   meets a bug is rolled back, its books dropped, and each of its commands run again alone, in a transaction
+   of its own (up to `ALONE_TRIES` times on the database; a bug alone is stored as `failed`, 500 at its door).
+   One bad command cannot sink the others. A command that fails alone every time is answered `unavailable`
+   (503), and, not being stored, runs again if it is redelivered.
 """
 
 import logging
