@@ -1,6 +1,6 @@
 """Posting: the only code that writes journal entries and changes balances. `post` writes one transaction
-at once (transfers, deposits, withdrawals); a `Journal` applies many, and holds, to locked balances in memory
-and writes them together (the trading matcher's batch).
+at once on locked balances (transfers, deposits, withdrawals); a `Journal` applies many, and holds, in memory
+to balances read without a lock, then locks, re-checks and writes them together (the trading matcher's batch).
 
 Invariants it enforces before writing anything (after the hordak ledger):
 - every leg is a non-zero `Decimal` within the project's precision;
@@ -199,8 +199,8 @@ class Journal:
     and written together at the end: the balances are locked then, in ONE ascending `lock_balances` call (so
     two matchers that share accounts never deadlock on them), each changed balance is re-checked as its locked
     value plus the batch's changes (never below zero, holds never negative nor above the total), and only then
-    are the journal transactions (one insert per kind), their entries (one more) and every changed balance
-    (once, `_save_balances`) written. If a check fails, `BalancesMovedError` is raised and nothing is written:
+    are the journal transactions, their entries (one insert each: ids are taken from the sequence first) and
+    every changed balance (once, `_save_balances`) written. If a check fails, `BalancesMovedError` is raised and nothing is written:
     the caller runs the work again. Each posting keeps `post()`'s rules against the values read (double entry,
     no overdraft, holds within the hold); a refusal raises and leaves them as they were.
 
@@ -215,9 +215,8 @@ class Journal:
         self.balances = balances
         self._pending: list[_Pending] = []
         self._changed: dict[BalanceKey, Balance] = {}
-        self._read: dict[
-            BalanceKey, tuple[Decimal, Decimal]
-        ] = {}  # (total, on_hold) when first changed
+        # Each changed balance's (total, on_hold) as read, before the batch changed it.
+        self._read: dict[BalanceKey, tuple[Decimal, Decimal]] = {}
 
     def available(self, key: BalanceKey) -> Decimal:
         return self._locked(key).available
