@@ -3,7 +3,7 @@ gateway/wire.py.)
 
 Rounding: amounts a user asks for are cut (ROUND_DOWN), never rounded up into funds they do not have; fees are
 rounded toward the exchange (ROUND_UP); a fill's quote amount is cut to the quote currency's precision and a
-buy's hold rounded up to it (trading/engine.py), so nothing below a currency's precision enters a balance. `AmountField` stores exactly on PostgreSQL (NUMERIC) and on SQLite
+buy's hold rounded up to it (trading/core/rules.py), so nothing below a currency's precision enters a balance. `AmountField` stores exactly on PostgreSQL (NUMERIC) and on SQLite
 (order-preserving text, see the class): keep money arithmetic in Python (`Decimal`), never in SQL (`F()`,
 `Sum`), which the SQLite storage does not support.
 """

@@ -133,8 +133,10 @@ def settle_fill(
     description: str,
     details: Mapping[str, Any],
 ) -> None:
-    """`trade_settle` for a matcher batch: the same journal transactions (the trade, one commission per fee),
-    posted to `journal` and written with the batch."""
+    """Settle one fill: a `trade` transaction (the buyer pays `quote_amount` of `quote` from its hold and
+    receives `base_amount` of `base`; the seller the reverse) and one `commission` transaction per non-zero fee
+    (the account pays, from its hold when `Fee.from_hold`, into the fees account), posted to `journal` and
+    written with the batch."""
     legs = [
         Leg(seller_account_id, base, -base_amount, from_hold=True),
         Leg(buyer_account_id, base, base_amount),

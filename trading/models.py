@@ -190,7 +190,7 @@ class Trade(models.Model):
     price = AmountField()
     amount = AmountField(help_text="Base amount.")
     quote_amount = AmountField(
-        help_text="amount x price cut to the quote currency's precision (0 for a dust fill, trading/engine.py)."
+        help_text="amount x price cut to the quote currency's precision (0 for a dust fill, trading/core/rules.py)."
     )
     maker_fee = AmountField(default=Decimal(0))
     taker_fee = AmountField(default=Decimal(0))

@@ -3,7 +3,7 @@
 The names and values of `Side`, `OrderType`, `TimeInForce` and `Status` are those of `trading.models`, so a
 stored order maps onto the core one to one.
 
-Money rules (the ones the matching engine applies, `trading/engine.py`; a differential test holds them equal).
+Money rules (the matcher's, since the core is its executor: `trading/persistence.py` writes what they give).
 Nothing below a currency's precision ever enters a balance: every amount a fill moves is already in its
 currency's precision (`PairSpec.quote_places`, `PairSpec.fee_places`; base amounts are multiples of the lot):
 - A fill's quote value is `amount * price` cut (ROUND_DOWN) to the quote currency's places. The buyer pays and
