@@ -13,7 +13,7 @@ would do on floats.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -96,27 +96,14 @@ def post(
     if not connection.in_atomic_block:
         raise LedgerInvariantError("post() must run inside transaction.atomic()")
     check_legs(legs)
-    # Work on copies first so that a refusal leaves the caller's balance objects exactly as they were.
-    state: dict[BalanceKey, tuple[Decimal, Decimal]] = {}
-    afters: list[Decimal] = []
-    for leg in legs:
-        balance = balances.get(leg.key)
+
+    def locked(key: BalanceKey) -> Balance:
+        balance = balances.get(key)
         if balance is None:
-            raise LedgerInvariantError(f"balance {leg.key} was not locked before posting")
-        total, on_hold = state.get(leg.key, (balance.total, balance.on_hold))
-        if leg.from_hold:
-            if on_hold < -leg.amount:
-                raise LedgerInvariantError(
-                    f"debit {leg.amount} from hold exceeds the {on_hold} on hold in {leg.key}"
-                )
-            on_hold += leg.amount
-        elif leg.amount < 0 and not balance.allow_negative and total - on_hold < -leg.amount:
-            raise InsufficientFundsError(
-                details={"currency": leg.currency_id, "available": format(total - on_hold, "f")}
-            )
-        total += leg.amount
-        state[leg.key] = (total, on_hold)
-        afters.append(total)
+            raise LedgerInvariantError(f"balance {key} was not locked before posting")
+        return balance
+
+    state, afters = _legs_applied(legs, locked)
 
     now = timezone.now()
     journal_tx = JournalTransaction.objects.create(
@@ -148,6 +135,33 @@ def post(
     )
     events.posted(changed, type=type, reference=reference, journal_tx=journal_tx)
     return journal_tx
+
+
+def _legs_applied(
+    legs: Sequence[Leg], balance_of: Callable[[BalanceKey], Balance]
+) -> tuple[dict[BalanceKey, tuple[Decimal, Decimal]], list[Decimal]]:
+    """Each touched balance's (total, on_hold) after `legs`, and each leg's total right after it, computed on
+    copies (so a refusal leaves the balance objects exactly as they were). Raises `LedgerInvariantError` for a
+    debit from hold beyond the hold, `InsufficientFundsError` for a debit beyond the available funds."""
+    state: dict[BalanceKey, tuple[Decimal, Decimal]] = {}
+    afters: list[Decimal] = []
+    for leg in legs:
+        balance = balance_of(leg.key)
+        total, on_hold = state.get(leg.key, (balance.total, balance.on_hold))
+        if leg.from_hold:
+            if on_hold < -leg.amount:
+                raise LedgerInvariantError(
+                    f"debit {leg.amount} from hold exceeds the {on_hold} on hold in {leg.key}"
+                )
+            on_hold += leg.amount
+        elif leg.amount < 0 and not balance.allow_negative and total - on_hold < -leg.amount:
+            raise InsufficientFundsError(
+                details={"currency": leg.currency_id, "available": format(total - on_hold, "f")}
+            )
+        total += leg.amount
+        state[leg.key] = (total, on_hold)
+        afters.append(total)
+    return state, afters
 
 
 def _save_balances(rows: list[Balance]) -> None:
@@ -253,24 +267,7 @@ class Journal:
         """Apply one journal transaction now (checked as `post()` does); write it at `write`. Returns its row
         (no id until then)."""
         check_legs(legs)
-        state: dict[BalanceKey, tuple[Decimal, Decimal]] = {}
-        afters: list[Decimal] = []
-        for leg in legs:
-            balance = self._locked(leg.key)
-            total, on_hold = state.get(leg.key, (balance.total, balance.on_hold))
-            if leg.from_hold:
-                if on_hold < -leg.amount:
-                    raise LedgerInvariantError(
-                        f"debit {leg.amount} from hold exceeds the {on_hold} on hold in {leg.key}"
-                    )
-                on_hold += leg.amount
-            elif leg.amount < 0 and not balance.allow_negative and total - on_hold < -leg.amount:
-                raise InsufficientFundsError(
-                    details={"currency": leg.currency_id, "available": format(total - on_hold, "f")}
-                )
-            total += leg.amount
-            state[leg.key] = (total, on_hold)
-            afters.append(total)
+        state, afters = _legs_applied(legs, self._locked)
         row = JournalTransaction(
             type=TransactionType(type),
             reference=reference,
