@@ -104,7 +104,7 @@ class Runner:
                 pairs = batch.lock_pairs(command.symbol for command in todo)
                 seqs = {pair.symbol: [pair.pk, _last_seq(pair.pk)] for pair in pairs}
                 batch.open(todo, {symbol: seq for symbol, (_, seq) in seqs.items()})
-                done: list[tuple[Command, Reply]] = []
+                done: list[tuple[Command, Reply, int | None]] = []
                 activity_rows: list[Activity] = []
                 for command in todo:
                     replies[command.id] = self._run_one(
@@ -112,13 +112,12 @@ class Runner:
                     )
                 batch.flush()
                 rows = []
-                for command, answer in done:
+                for command, answer, number in done:
                     answer = batch.reply(answer)
                     if command.id in replies:
                         replies[command.id] = answer
-                    row = _row(command, answer, seqs)
-                    if row is not None:
-                        rows.append(row)
+                    if number is not None:
+                        rows.append(_row(command, answer, seqs[command.symbol][0], number))
                 insert_rows(MatcherCommand, rows)
                 record_all(activity_rows)
         except BaseException:
@@ -134,7 +133,7 @@ class Runner:
         command: Command,
         batch: persistence.Batch,
         seqs: dict[str, list[int]],
-        done: list[tuple[Command, Reply]],
+        done: list[tuple[Command, Reply, int | None]],
         activities: list[Activity],
         alone: bool,
     ) -> Reply:
@@ -147,13 +146,13 @@ class Runner:
         while follow:
             current = follow.pop(0)
             pair = seqs.get(current.symbol)
+            number = (
+                None if pair is None else pair[1] + 1
+            )  # its pair's next number, if it takes one
             more = False
             try:
                 with events.scoped(current.symbol), collected() as activity_rows:
-                    answer, more = batch.run(
-                        current,
-                        None if pair is None else pair[1] + 1 + _numbered(done, current.symbol),
-                    )
+                    answer, more = batch.run(current, number)
                 activities.extend(activity_rows)
             except DomainError as exc:
                 answer = Reply.refused(current.id, exc)
@@ -171,7 +170,11 @@ class Runner:
                 raise _Failed(current) from None
             if reply is None:
                 reply = answer
-            done.append((current, answer))
+            if number is not None and _is_numbered(current, answer):
+                seqs[current.symbol][1] = number
+            else:
+                number = None
+            done.append((current, answer, number))
             if more:
                 follow.append(TriggerStops(symbol=current.symbol, at=current.at))
         assert reply is not None
@@ -206,11 +209,9 @@ class Runner:
                 if command.id in stored:
                     return stored[command.id]
                 pair = persistence.Batch(self.books).lock_pairs([command.symbol])
-                if pair:
-                    seqs = {pair[0].symbol: [pair[0].pk, _last_seq(pair[0].pk)]}
-                    row = _row(command, reply, seqs)
-                    if row is not None:
-                        row.save(force_insert=True)
+                if pair and _is_numbered(command, reply):
+                    pair_id = pair[0].pk
+                    _row(command, reply, pair_id, _last_seq(pair_id) + 1).save(force_insert=True)
         except DatabaseError:
             logger.warning("matcher: could not store %s %s as failed", command.kind, command.id)
         return reply
@@ -223,29 +224,18 @@ class Runner:
                 cursor.execute(f"SET LOCAL lock_timeout = {int(settings.TRADING_LOCK_TIMEOUT_MS)}")
 
 
-def _numbered(done: list[tuple[Command, Reply]], symbol: str) -> int:
-    """How many commands of `symbol` the batch has numbered so far (see `_row`)."""
-    return sum(
-        1 for command, reply in done if command.symbol == symbol and _is_numbered(command, reply)
-    )
-
-
 def _is_numbered(command: Command, reply: Reply) -> bool:
     # A timed command that found nothing to do is a matcher's own, never redelivered: not numbered.
     return not (isinstance(command, ExpireDue | TriggerStops) and not reply.count)
 
 
-def _row(command: Command, reply: Reply, seqs: dict[str, list[int]]) -> MatcherCommand | None:
-    pair = seqs.get(command.symbol)
-    if pair is None:  # an unknown pair: refused before it touched anything, numbered nowhere
-        return None
-    if not _is_numbered(command, reply):
-        return None
-    pair[1] += 1
+def _row(command: Command, reply: Reply, pair_id: int, seq: int) -> MatcherCommand:
+    """The command log's row of a command numbered `seq` in its pair's sequence (an unknown pair's command, or
+    a timed command that found nothing to do, takes no number and has no row: `_is_numbered`)."""
     return MatcherCommand(
         id=command.id,
-        pair_id=pair[0],
-        seq=pair[1],
+        pair_id=pair_id,
+        seq=seq,
         kind=command.kind,
         reply=to_data(reply),
         created_at=command.at,
