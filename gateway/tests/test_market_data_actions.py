@@ -11,7 +11,7 @@ from django.test import Client
 from conditions.models import Pair
 from trading.models import PairState
 from trading.selectors import order_book, tickers
-from trading.tests.helpers import place
+from trading.tests.helpers import clear_of_a_minute_boundary, place
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +129,7 @@ def test_candles_on_the_wire(alice) -> None:  # type: ignore[no-untyped-def]
 
 def test_candle_numbers_are_fixed_point_at_the_pairs_precisions(alice, bob) -> None:  # type: ignore[no-untyped-def]
     Pair.objects.update(min_amount=D("0.00001"), min_value=D("1"))
+    clear_of_a_minute_boundary()
     place(alice, "SELL", "0.00005", "50000.1")
     place(bob, "BUY", "0.00005", "50000.1")
     place(alice, "SELL", "0.1", "51000")

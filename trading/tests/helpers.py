@@ -1,5 +1,7 @@
 """Test helpers: fund a trader's sub-account, place orders tersely, read balances."""
 
+import time
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +56,15 @@ def place(
         price=None if price is None else Decimal(price),
         **{"actor": Actor.system(), **kwargs},
     )
+
+
+def clear_of_a_minute_boundary(margin: float = 5.0) -> None:
+    """Sleep into the next minute when fewer than `margin` seconds are left of this one, so that what a test
+    places next, at the clock's time, lands in one 1m candle with the one it then reads."""
+    now = datetime.now(UTC)
+    left = 60 - now.second - now.microsecond / 1e6
+    if left < margin:
+        time.sleep(left + 0.05)
 
 
 def balance(user: Any, currency: str, account: str = SUB) -> tuple[Decimal, Decimal]:

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from trading.models import OrderStatus
-from trading.tests.helpers import balance, place
+from trading.tests.helpers import balance, clear_of_a_minute_boundary, place
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +81,7 @@ def test_orders_and_trades_need_a_login(anon_client, btc_usd) -> None:  # type: 
 
 def test_market_data_is_public_and_shows_money_by_the_display_rule(anon_client, alice, bob) -> None:  # type: ignore[no-untyped-def]
     # Prices with the pair's precision (tick 0.1), BTC amounts with 8 decimals, USD with 2.
+    clear_of_a_minute_boundary()
     place(bob, "SELL", "0.1", "50000")
     place(alice, "BUY", "0.05", "50000")
     place(alice, "BUY", "0.1", "49000")
