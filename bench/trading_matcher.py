@@ -116,9 +116,14 @@ def rejected_orders() -> int:
 
 
 def start_matcher(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    """`manage.py matcher ARGS` with `env` (its output read at `stop_matcher`)."""
+    """`manage.py matcher ARGS` with `env` (its output read at `stop_matcher`). With BENCH_PROFILE set to a
+    folder, the process runs under cProfile and leaves `matcher-<pid>.prof` there when it stops."""
+    profile = []
+    if folder := os.environ.get("BENCH_PROFILE"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        profile = ["-m", "cProfile", "-o", f"{folder}/matcher-{time.time_ns()}.prof"]
     return subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "manage.py", "matcher", *args],
+        [sys.executable, *profile, "manage.py", "matcher", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -3,8 +3,9 @@
 Rates are PERCENT Decimals, as the protocol shows them: "0.25" means 0.25 %.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -55,15 +56,48 @@ def _quote(schedule: Schedule, volume: Decimal) -> FeeQuote:
     )
 
 
-def _state(*, user_id: int, at: datetime) -> tuple[CompiledSchedules, Decimal]:
-    """The compiled schedule and the user's 30-day volume: one cache round trip, no query once warm."""
-    day = at.date()
-    key = volume_key(user_id, day)
-    found = cache.get_many([SCHEDULE_VERSION_KEY, key])
-    compiled = compiled_schedules(found.get(SCHEDULE_VERSION_KEY), known=True)
-    units = found.get(key)
-    volume = from_units(units) if units is not None else volume_load(user_id=user_id, day=day)
-    return compiled, volume
+class FeeQuotes:
+    """`current_fee` for many orders from one cache round trip.
+
+    The compiled schedules and the 30-day volume of every (user, UTC day) in `wanted` are read with one
+    `get_many`; a volume not cached is summed from its buckets (one query, then cached). A (user, day) not
+    named up front is read when asked for. Reads only: a batch of the matcher takes its rates from one of these,
+    as `current_fee` would give them at the batch's start.
+    """
+
+    def __init__(self, wanted: Iterable[tuple[int, datetime]]) -> None:
+        named = {volume_key(user_id, day): (user_id, day) for user_id, day in _days(wanted)}
+        found = cache.get_many([SCHEDULE_VERSION_KEY, *named])
+        self.compiled: CompiledSchedules = compiled_schedules(
+            found.get(SCHEDULE_VERSION_KEY), known=True
+        )
+        self._volumes = {
+            (user_id, day): _volume(found.get(key), user_id, day)
+            for key, (user_id, day) in named.items()
+        }
+
+    def volume(self, user_id: int, day: date) -> Decimal:
+        """The user's 30-day volume for the window ending with `day`."""
+        volume = self._volumes.get((user_id, day))
+        if volume is None:
+            volume = self._volumes[(user_id, day)] = _volume(
+                cache.get(volume_key(user_id, day)), user_id, day
+            )
+        return volume
+
+    def quote(self, *, user_id: int, pair_id: int | None, at: datetime) -> FeeQuote:
+        """The rates for `user_id` trading the pair `pair_id` (None: a pair without a group) at `at`."""
+        at = utc(at)
+        schedule = self.compiled.pick(pair_id=pair_id, weekday=at.weekday())
+        return _quote(schedule, self.volume(user_id, at.date()))
+
+
+def _days(wanted: Iterable[tuple[int, datetime]]) -> set[tuple[int, date]]:
+    return {(user_id, utc(at).date()) for user_id, at in wanted}
+
+
+def _volume(units: int | None, user_id: int, day: date) -> Decimal:
+    return from_units(units) if units is not None else volume_load(user_id=user_id, day=day)
 
 
 def current_fee(*, user: Any, pair: Pair, at: datetime) -> FeeQuote:
@@ -74,16 +108,13 @@ def current_fee(*, user: Any, pair: Pair, at: datetime) -> FeeQuote:
     equal to a tier's minimum is in that tier). Without any schedule, the fallback flat fee from settings.
     No query once warm (see `fees.schedule` and `fees.volume`); reads only.
     """
-    at = utc(at)
-    compiled, volume = _state(user_id=user.pk, at=at)
-    return _quote(compiled.pick(pair_id=pair.pk, weekday=at.weekday()), volume)
+    return FeeQuotes([(user.pk, at)]).quote(user_id=user.pk, pair_id=pair.pk, at=at)
 
 
 def volume_30d(*, user: Any, at: datetime | None = None) -> Decimal:
     """The user's traded USD volume over the 30 UTC days ending with `at`'s day (default: now)."""
     day = utc(at or timezone.now()).date()
-    units = cache.get(volume_key(user.pk, day))
-    return from_units(units) if units is not None else volume_load(user_id=user.pk, day=day)
+    return _volume(cache.get(volume_key(user.pk, day)), user.pk, day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +133,8 @@ class FeeOverview:
 def fee_overview(*, user: Any, at: datetime | None = None) -> FeeOverview:
     """The schedule, the user's 30-day volume, the rates that apply now (default and per pair)."""
     at = utc(at or timezone.now())
-    compiled, volume = _state(user_id=user.pk, at=at)
+    quotes = FeeQuotes([(user.pk, at)])
+    compiled, volume = quotes.compiled, quotes.volume(user.pk, at.date())
     weekday = at.weekday()
     current = _quote(compiled.pick(pair_id=None, weekday=weekday), volume)
     per_pair: dict[str, FeeQuote] = {}

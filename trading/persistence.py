@@ -70,7 +70,7 @@ from common.money import plain_amount
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
 from conditions.models import Currency, Pair, PairStatus
 from conditions.validation import order_check
-from fees.selectors import current_fee
+from fees.selectors import FeeQuotes
 from ledger.settlement import (
     AccountNotFoundError,
     BalanceKey,
@@ -463,6 +463,7 @@ class Batch:
         self.journal = Journal({})
         self.funds = _Funds(self)
         self.placing: int | None = None  # the order whose hold the core is reserving
+        self.fees: FeeQuotes  # the placers' rates, read at `open`
         self._accounts: dict[tuple[int, str], Any] = {}
         self._fees_account_id = 0
         self._ids: Iterator[int] = iter(())
@@ -486,7 +487,8 @@ class Batch:
     def open(self, commands: Sequence[MatcherCommand], seqs: Mapping[str, int]) -> None:
         """Load each locked pair's book as of its last command number `seqs[symbol]`; read the accounts, the
         fees account and the earlier orders of the batch's clientOrderIds; allocate the new orders' ids; read
-        the balances the placements reserve from (one query, no lock: the journal re-checks them at `flush`)."""
+        the placers' fee rates (one cache round trip: `fees.selectors.FeeQuotes`) and the balances the placements
+        reserve from (one query, no lock: the journal re-checks them at `flush`)."""
         for symbol, pair in self.pairs.items():
             book = self.open_books[symbol] = self.books.get(pair, seqs[symbol])
             book.engine.funds = self.funds
@@ -500,6 +502,7 @@ class Batch:
         if self.books.keep:
             known.update(self._accounts)
         self._ids = iter(next_ids(Order, len(places)))
+        self.fees = FeeQuotes((c.user_id, c.at) for c in places)
         keys = {(self.fees_account_id(), pair.fee_currency_id) for pair in self.pairs.values()}
         for command in places:
             account = self._accounts.get((command.user_id, command.account))
@@ -630,7 +633,7 @@ class Batch:
         if problem is not None:
             self._reject(order, pair.symbol, *problem, actor=cmd.actor)
             return Reply(cmd.id, order_ids=(order.pk,)), False
-        rates = current_fee(user=order.user, pair=pair, at=now)
+        rates = self.fees.quote(user_id=order.user_id, pair_id=pair.pk, at=now)
         order.maker_rate, order.taker_rate = rates.maker, rates.taker
         book.rows[order.pk] = order
         self.placing = order.pk

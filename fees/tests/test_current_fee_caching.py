@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 
 from fees import schedule as schedule_module
-from fees.models import FeeTier
-from fees.selectors import current_fee
+from fees.models import FeeTier, VolumeBucket
+from fees.selectors import FeeQuotes, current_fee
 from fees.services import fee_schedule_changed
 from fees.tests.conftest import SATURDAY, STANDARD, WEDNESDAY
 from fees.tests.factories import FeeScheduleFactory, PairGroupFactory
@@ -32,6 +32,24 @@ def test_no_query_once_warm(user, btc_usd, eth_usd, standard, django_assert_num_
             current_fee(user=user, pair=eth_usd, at=WEDNESDAY)
             current_fee(user=user, pair=btc_usd, at=SATURDAY)
         fee_strategy()
+
+
+def test_quotes_for_many_orders_come_from_one_read_and_agree_with_current_fee(
+    user, other_user, btc_usd, eth_usd, standard, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    FeeScheduleFactory(name="Weekend", days=(5, 6), tiers=[("0", "0.05", "0.06")])
+    VolumeBucket.objects.create(user=other_user, day=WEDNESDAY.date(), usd_volume=D("20000"))
+    wanted = [(user.pk, WEDNESDAY), (other_user.pk, WEDNESDAY), (user.pk, SATURDAY)]
+    current_fee(user=user, pair=btc_usd, at=WEDNESDAY)  # the schedules compiled, one figure cached
+    with django_assert_num_queries(2):  # the two figures not cached, each summed from its buckets once
+        quotes = FeeQuotes(wanted)
+        for _ in range(3):
+            for who, at in ((user, WEDNESDAY), (other_user, WEDNESDAY), (user, SATURDAY)):
+                for pair in (btc_usd, eth_usd):
+                    quote = quotes.quote(user_id=who.pk, pair_id=pair.pk, at=at)
+                    assert quote == current_fee(user=who, pair=pair, at=at)
+    assert quotes.quote(user_id=other_user.pk, pair_id=btc_usd.pk, at=WEDNESDAY).tier == 2
+    assert quotes.quote(user_id=user.pk, pair_id=btc_usd.pk, at=SATURDAY).taker == D("0.06")
 
 
 def test_a_schedule_change_is_seen_after_commit(

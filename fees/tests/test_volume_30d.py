@@ -9,7 +9,7 @@ from django.db import transaction
 
 from fees.models import VolumeBucket
 from fees.selectors import current_fee, volume_30d
-from fees.services import volume_record_fill, volume_refresh
+from fees.services import volume_record_fill, volume_record_fills, volume_refresh
 from fees.tasks import volume_refresh_task
 from fees.tests.conftest import STANDARD
 from fees.tests.factories import FeeScheduleFactory
@@ -69,6 +69,21 @@ def test_a_fill_updates_the_cached_figure_without_a_query(
     assert volume_30d(user=user, at=NOW) == sum(
         VolumeBucket.objects.values_list("usd_volume", flat=True)
     )
+
+
+def test_fills_of_several_users_add_to_the_cached_figures_and_leave_missing_ones_missing(
+    user, other_user, django_capture_on_commit_callbacks, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    other = other_user
+    bucket(user, 3, "1000")
+    assert volume_30d(user=user, at=NOW) == D("1000")  # cached; `other`'s figure is not
+    with django_capture_on_commit_callbacks(execute=True):
+        volume_record_fills(volumes={user.pk: D("5"), other.pk: D("7")}, at=NOW)
+    assert cache.get(volume_key(other.pk, TODAY)) is None  # never a figure counting only this fill
+    with django_assert_num_queries(0):
+        assert volume_30d(user=user, at=NOW) == D("1005")
+    assert volume_30d(user=other, at=NOW) == D("7")  # summed from the buckets, then cached
+    assert cache.get(volume_key(other.pk, TODAY)) is not None
 
 
 def test_a_rolled_back_fill_leaves_no_volume(user, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ sequence). Money travels as strings, times as ISO 8601.
 """
 
 import dataclasses
+import functools
 import json
 import types
 import uuid
@@ -213,8 +214,13 @@ def _out(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
 def _typed(cls: type, data: dict[str, Any]) -> dict[str, Any]:
-    hints = get_type_hints(cls)
+    hints = _hints(cls)
     return {name: _in(hints[name], value) for name, value in data.items()}
 
 
