@@ -169,11 +169,14 @@ def load(
 
 
 def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """gunicorn with 2 sync workers on 127.0.0.1:`port`, in its own session so it can be stopped whole."""
+    """gunicorn with 2 sync workers on 127.0.0.1:`port`, in its own session so it can be stopped whole. With
+    BENCH_PROFILE set to a folder, each worker runs under cProfile (bench/gunicorn_profile.py)."""
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    profile = ["-c", "bench/gunicorn_profile.py"] if os.environ.get("BENCH_PROFILE") else []
     return subprocess.Popen(
         [
             gunicorn,
+            *profile,
             "config.wsgi:application",
             "--workers",
             "2",

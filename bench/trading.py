@@ -362,8 +362,10 @@ def orders_stored() -> collections.Counter[str]:
 
 
 def port_free(port: int) -> None:
-    """Refuse a port something else listens on: its /healthz would pass for gunicorn's."""
+    """Refuse a port something else listens on: its /healthz would pass for gunicorn's. (Connections of an
+    earlier run left in TIME-WAIT do not count: gunicorn binds with SO_REUSEADDR too.)"""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

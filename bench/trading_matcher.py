@@ -117,11 +117,12 @@ def rejected_orders() -> int:
 
 def start_matcher(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     """`manage.py matcher ARGS` with `env` (its output read at `stop_matcher`). With BENCH_PROFILE set to a
-    folder, the process runs under cProfile and leaves `matcher-<pid>.prof` there when it stops."""
+    folder, the process runs under cProfile (CPU time: bench/profiled.py) and leaves `matcher-<ns>.prof` there
+    when it stops."""
     profile = []
     if folder := os.environ.get("BENCH_PROFILE"):
         Path(folder).mkdir(parents=True, exist_ok=True)
-        profile = ["-m", "cProfile", "-o", f"{folder}/matcher-{time.time_ns()}.prof"]
+        profile = ["bench/profiled.py", f"{folder}/matcher-{time.time_ns()}.prof"]
     return subprocess.Popen(  # noqa: S603 - our own command
         [sys.executable, *profile, "manage.py", "matcher", *args],
         cwd=ROOT,

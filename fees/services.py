@@ -45,8 +45,9 @@ def _volume_cache_add(units: dict[int, int], day: date) -> None:
     ]
     shared = caches["default"]
     if isinstance(shared, RedisCache):
-        keys = [shared.make_and_validate_key(volume_key(user_id, day)) for user_id in units]
-        keys += [shared.make_and_validate_key(key) for key in later]
+        # `make_key` without the memcached key check: these keys are ours, short and plain.
+        keys = [shared.make_key(volume_key(user_id, day)) for user_id in units]
+        keys += [shared.make_key(key) for key in later]
         script = redis_script(shared, _ADD_SCRIPT)
         guarded(lambda: None, lambda: script(keys=keys, args=[len(units), *units.values()]))
         return

@@ -41,7 +41,8 @@ def test_quotes_for_many_orders_come_from_one_read_and_agree_with_current_fee(
     VolumeBucket.objects.create(user=other_user, day=WEDNESDAY.date(), usd_volume=D("20000"))
     wanted = [(user.pk, WEDNESDAY), (other_user.pk, WEDNESDAY), (user.pk, SATURDAY)]
     current_fee(user=user, pair=btc_usd, at=WEDNESDAY)  # the schedules compiled, one figure cached
-    with django_assert_num_queries(2):  # the two figures not cached, each summed from its buckets once
+    # The two figures not cached are summed from their buckets, once each.
+    with django_assert_num_queries(2):
         quotes = FeeQuotes(wanted)
         for _ in range(3):
             for who, at in ((user, WEDNESDAY), (other_user, WEDNESDAY), (user, SATURDAY)):
