@@ -12,4 +12,4 @@ RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only \
  && useradd --create-home app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "8"]

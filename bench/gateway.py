@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/gateway.py [--rounds 6] [--seconds 5] [--clients 3] [--port 18100]
 
-Starts gunicorn (2 sync workers) on PostgreSQL + Redis (`BENCH_DATABASE_URL`, default
+Starts gunicorn (2 workers of 8 threads, as docker-compose runs web) on PostgreSQL + Redis (`BENCH_DATABASE_URL`, default
 postgres://postgres@127.0.0.1:5432/exch_bench_gateway, created if missing; `BENCH_REDIS_URL`, default
 redis://127.0.0.1:6379/7), with DEBUG off and persistent database connections, as in production. Then, in
 interleaved rounds, it drives with the same client processes:
@@ -35,6 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from gateway import signing  # noqa: E402 (pure module, no Django)
 
+# Threads per gunicorn worker: docker-compose's web (WEB_THREADS); 2 workers, as the issues measure.
+THREADS = 8
 BODY = b'{"pairs":["BTC-USD"]}'
 ACTION = "get_pairs_info"
 # 30 ranges, the most a key may hold, with the client's address last: the worst case for the check.
@@ -169,7 +171,8 @@ def load(
 
 
 def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """gunicorn with 2 sync workers on 127.0.0.1:`port`, in its own session so it can be stopped whole. With
+    """gunicorn with 2 workers of `THREADS` threads (docker-compose's web, WEB_THREADS) on 127.0.0.1:`port`, in
+    its own session so it can be stopped whole. With
     BENCH_PROFILE set to a folder, each worker runs under cProfile (bench/gunicorn_profile.py)."""
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     profile = ["-c", "bench/gunicorn_profile.py"] if os.environ.get("BENCH_PROFILE") else []
@@ -180,6 +183,8 @@ def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
             "config.wsgi:application",
             "--workers",
             "2",
+            "--threads",
+            str(THREADS),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -251,7 +256,7 @@ def main() -> None:
         errors = {"signed": 0, "unsigned": 0}
         print(
             f"{args.rounds} rounds x {args.seconds:g} s per mode, {args.clients} client processes, "
-            "gunicorn 2 sync workers, PostgreSQL + Redis"
+            f"gunicorn 2 workers x {THREADS} threads, PostgreSQL + Redis"
         )
         for number in range(args.rounds):
             order = ("signed", "unsigned") if number % 2 == 0 else ("unsigned", "signed")

@@ -1,4 +1,4 @@
-"""Benchmark: HTTP on gunicorn (WSGI, 2 sync workers) against uvicorn (ASGI, 2 workers), same calls.
+"""Benchmark: HTTP on gunicorn (WSGI, 2 workers of 8 threads) against uvicorn (ASGI, 2 workers), same calls.
 
     .venv/bin/python -m bench.http_servers [--rounds 2] [--seconds 5] [--clients 3] [--port 18400]
 

@@ -19,7 +19,7 @@ stops every process it measures. Parts:
               submit->reply latency, commands per batch, the matcher's and the submitters' CPU per command, and
               checks: no 503, every answered command stored once, no REJECTED order, the pair's sequence
               gap-free.
-  3. http     gunicorn (2 sync workers) with TRADING_MATCHER=redis and one `manage.py matcher --shard 0/1`
+  3. http     gunicorn (2 workers of 8 threads, as docker-compose runs web) with TRADING_MATCHER=redis and one `manage.py matcher --shard 0/1`
               process; `--clients` client processes, each with its own user, funded sub-account and API key, in
               `--rounds` interleaved rounds of `--round-seconds` per mode:
                 read      signed get_pairs_info {"pairs":["BTC-USD"]}: every gateway check, one read, the
@@ -379,7 +379,7 @@ def http_part(args: argparse.Namespace, env: dict[str, str]) -> float:
     keys = http_prepare(args.clients)
     progress(
         f"part 3: over HTTP, {args.rounds} rounds x {args.round_seconds:g} s per mode, {args.clients} "
-        "client processes, gunicorn 2 sync workers + one matcher process (TRADING_MATCHER=redis)"
+        "client processes, gunicorn 2 workers x 8 threads + one matcher process (TRADING_MATCHER=redis)"
     )
     matcher = tm.start_matcher(env, "--shard", "0/1")
     server = None

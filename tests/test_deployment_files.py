@@ -34,6 +34,9 @@ def test_compose_runs_web_worker_beat_postgres_and_redis_wired_by_env():
     ]
     assert services["web"]["environment"]["TRADING_MATCHER"] == "redis"
     assert "gunicorn" in services["web"]["command"]
+    # Threaded workers: a door waiting for its pair's matcher to commit holds a thread, not a process.
+    assert "--threads ${WEB_THREADS:-8}" in services["web"]["command"]
+    assert '"--threads", "8"' in (ROOT / "Dockerfile").read_text()
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
     for name in APP_SERVICES:

@@ -144,7 +144,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with log.open("w") as log_file:
         process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
-            + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"],
+            + [
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "--timeout",
+                "60",
+            ],
             cwd=ROOT,
             env=env,
             stdout=log_file,
