@@ -1,8 +1,10 @@
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import connection, connections, models
+
+M = TypeVar("M", bound=models.Model)
 
 
 class TimeStamped(models.Model):
@@ -25,6 +27,53 @@ def quoted_column(model: type[models.Model], name: str) -> str:
     """The quoted column name of the model's field `name`, for SQL written by hand (identifiers from the model's
     metadata, never from input)."""
     return str(connection.ops.quote_name(concrete_field(model, name).column))
+
+
+def select_rows(model: type[M], clauses: str, params: Sequence[Any]) -> list[M]:
+    """The rows of `SELECT <every column of model> FROM <its table> <clauses>`, as instances of `model` (loaded
+    from the database: `_state.adding` False). `clauses` (WHERE, ORDER BY, FOR UPDATE) is SQL written from the
+    models' metadata, never from input; every value is in `params`.
+
+    For the queries that run in every batch of the matcher: `Model.objects.raw()` maps the cursor's columns to
+    the model and looks up each column's converters on every call, which costs more than the query takes to
+    run. Here the column list is the model's own, and the converters (what the backend and the fields do to a
+    value on its way out, e.g. SQLite's text to Decimal or datetime) are looked up once per connection.
+    """
+    fields = model._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    sql = f"SELECT {columns} FROM {connection.ops.quote_name(model._meta.db_table)} {clauses}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    real = connections[connection.alias]
+    convert = _converters(real, model)
+    names = [field.attname for field in fields]
+    found = []
+    for row in rows:
+        values = list(row)
+        for position, converters, column in convert:
+            value = values[position]
+            for converter in converters:
+                value = converter(value, column, real)
+            values[position] = value
+        found.append(model.from_db(real.alias, names, values))
+    return found
+
+
+def _converters(real: Any, model: type[models.Model]) -> list[tuple[int, list[Any], Any]]:
+    cache: dict[type[models.Model], list[tuple[int, list[Any], Any]]] = real.__dict__.setdefault(
+        "_select_rows_converters", {}
+    )
+    found = cache.get(model)
+    if found is None:
+        found = []
+        for position, field in enumerate(model._meta.concrete_fields):
+            column = field.get_col(model._meta.db_table)
+            converters = real.ops.get_db_converters(column) + column.get_db_converters(real)
+            if converters:
+                found.append((position, converters, column))
+        cache[model] = found
+    return found
 
 
 def next_ids(model: type[models.Model], count: int) -> list[int]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, connection, transaction
 
-from common.models import quoted_column
+from common.models import quoted_column, select_rows
 from ledger.models import SYSTEM_EXTERNAL, Account, AccountKind, Balance
 
 BalanceKey = tuple[int, str]  # (account id, currency code)
@@ -62,17 +62,13 @@ def lock_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, Balance]:
     # query (lock first, create only on a miss, rather than a separate existence check before it). Written
     # out as SQL: every order runs it, and compiling its ORM form (one OR branch per key) costs more than
     # the database takes to run it. Identifiers come from the model; every value is a parameter.
-    table, quote = Balance._meta.db_table, connection.ops.quote_name
     account, currency = (quoted_column(Balance, name) for name in _KEY_FIELDS)
     pairs = ", ".join(["(%s, %s)"] * len(wanted))
-    sql = (
-        f"SELECT * FROM {quote(table)} WHERE ({account}, {currency}) IN ({pairs})"  # noqa: S608
-        f" ORDER BY {account}, {currency}"
-    )
+    clauses = f"WHERE ({account}, {currency}) IN ({pairs}) ORDER BY {account}, {currency}"
     # SQLite has no row locks: its IMMEDIATE transactions serialise writers.
     if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    rows = Balance.objects.raw(sql, [value for key in wanted for value in key])
+        clauses += " FOR UPDATE"
+    rows = select_rows(Balance, clauses, [value for key in wanted for value in key])
     locked = {(row.account_id, row.currency_id): row for row in rows}
     if len(locked) == len(wanted):
         return locked
@@ -91,10 +87,9 @@ def read_balances(keys: Iterable[BalanceKey]) -> dict[BalanceKey, Balance]:
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    table, quote = Balance._meta.db_table, connection.ops.quote_name
     account, currency = (quoted_column(Balance, name) for name in _KEY_FIELDS)
     pairs = ", ".join(["(%s, %s)"] * len(wanted))
-    sql = f"SELECT * FROM {quote(table)} WHERE ({account}, {currency}) IN ({pairs})"  # noqa: S608
-    rows = Balance.objects.raw(sql, [value for key in wanted for value in key])
+    clauses = f"WHERE ({account}, {currency}) IN ({pairs})"
+    rows = select_rows(Balance, clauses, [value for key in wanted for value in key])
     found = {(row.account_id, row.currency_id): row for row in rows}
     return {key: found.get(key) or Balance(account_id=key[0], currency_id=key[1]) for key in wanted}

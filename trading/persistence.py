@@ -65,7 +65,7 @@ from activities.models import ActivityType, Outcome
 from activities.services import record
 from common.errors import DomainError
 from common.events import scoped
-from common.models import concrete_field, insert_rows, next_ids, quoted_column
+from common.models import concrete_field, insert_rows, next_ids, quoted_column, select_rows
 from common.money import plain_amount
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
 from conditions.models import Currency, Pair, PairStatus
@@ -183,20 +183,16 @@ def _lock_pair_row(*, symbol: str) -> Pair:
     # Written out as SQL, and the currencies in a second query by primary key: compiling the ORM form (a
     # locking query joined to three currencies) costs several times what both queries take to run. The
     # currencies are read after the lock, as the joined rows were.
-    table = connection.ops.quote_name(Pair._meta.db_table)
-    sql = f"SELECT * FROM {table} WHERE {quoted_column(Pair, 'symbol')} = %s"  # noqa: S608 - model names
+    clauses = f"WHERE {quoted_column(Pair, 'symbol')} = %s"
     # SQLite has no row locks: its IMMEDIATE transactions serialise writers.
     if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    found = next(iter(Pair.objects.raw(sql, [symbol])), None)
+        clauses += " FOR UPDATE"
+    found = next(iter(select_rows(Pair, clauses, [symbol])), None)
     if found is not None:
         codes = {found.base_id, found.quote_id, found.fee_currency_id}
         marks = ", ".join(["%s"] * len(codes))
-        currency_sql = (
-            f"SELECT * FROM {connection.ops.quote_name(Currency._meta.db_table)}"  # noqa: S608
-            f" WHERE {quoted_column(Currency, 'code')} IN ({marks})"
-        )
-        currencies = {row.pk: row for row in Currency.objects.raw(currency_sql, sorted(codes))}
+        in_codes = f"WHERE {quoted_column(Currency, 'code')} IN ({marks})"
+        currencies = {row.pk: row for row in select_rows(Currency, in_codes, sorted(codes))}
         for name in ("base", "quote", "fee_currency"):
             field = Pair._meta.get_field(name)
             assert isinstance(field, models.ForeignKey)

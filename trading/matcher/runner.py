@@ -19,6 +19,7 @@
    (503), and, not being stored, runs again if it is redelivered.
 """
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ from activities.models import Activity
 from activities.services import collected, record_all
 from common import events
 from common.errors import DomainError
-from common.models import insert_rows
+from common.models import insert_rows, quoted_column
 from ledger.settlement import BalancesMovedError
 from trading import persistence
 from trading.matcher.commands import (
@@ -244,19 +245,35 @@ def _row(command: Command, reply: Reply, pair_id: int, seq: int) -> MatcherComma
 
 def _last_seq(pair_id: int) -> int:
     """The pair's last command number: one step down the (pair, seq) index, whatever the log's length (a
-    grouped MAX would read every row of the pair)."""
-    found = (
-        MatcherCommand.objects.filter(pair_id=pair_id, seq__isnull=False)
-        .order_by("-seq")
-        .values_list("seq", flat=True)
-        .first()
+    grouped MAX would read every row of the pair). Written out as SQL, as `_stored`: both run in every batch,
+    and compiling their ORM form costs more than running them."""
+    seq, pair = quoted_column(MatcherCommand, "seq"), quoted_column(MatcherCommand, "pair")
+    sql = (
+        f"SELECT {seq} FROM {connection.ops.quote_name(MatcherCommand._meta.db_table)}"  # noqa: S608
+        f" WHERE {pair} = %s AND {seq} IS NOT NULL ORDER BY {seq} DESC LIMIT 1"
     )
-    return found or 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pair_id])
+        found = cursor.fetchone()
+    return found[0] if found else 0
 
 
 def _stored(ids: list[str]) -> dict[str, Reply]:
-    found = MatcherCommand.objects.filter(id__in=ids).values_list("id", "reply")
-    return {command_id: reply_from_data(reply) for command_id, reply in found}
+    """The replies of the commands among `ids` that the log holds (committed, or stored as abandoned)."""
+    marks = ", ".join(["%s"] * len(ids))
+    id_, reply = quoted_column(MatcherCommand, "id"), quoted_column(MatcherCommand, "reply")
+    sql = (
+        f"SELECT {id_}, {reply} FROM {connection.ops.quote_name(MatcherCommand._meta.db_table)}"  # noqa: S608
+        f" WHERE {id_} IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        found = cursor.fetchall()
+    # PostgreSQL's driver may hand jsonb over decoded; SQLite hands text.
+    return {
+        command_id: reply_from_data(json.loads(data) if isinstance(data, str | bytes) else data)
+        for command_id, data in found
+    }
 
 
 def matcher_commands_prune(*, now: datetime | None = None, keep_s: float | None = None) -> int:
