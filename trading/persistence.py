@@ -171,35 +171,33 @@ class ExpiredClientOrderId(Exception):
         self.order_id = order_id
 
 
-def _lock_pair_row(*, symbol: str) -> Pair:
-    """The pair row, locked (the per-pair matching lock), with its currencies joined. Raises
-    `PairNotFoundError`.
+def pair_loaded(*, symbol: str, lock: bool = False) -> Pair:
+    """The pair row with its currencies (base, quote, fee currency) loaded; with `lock`, the row locked (the
+    per-pair matching lock). Raises `PairNotFoundError`. The doors read it unlocked, the matcher's batch locked.
 
     The lock is on the pair row only. Rows joined into a locking query that had to wait come from the
     snapshot taken before the wait (PostgreSQL READ COMMITTED re-reads only the locked row): fine for the
     currencies, wrong for anything the previous lock holder changed, so the market state is read separately,
     after the lock (`engine.pair_state`).
     """
-    # Written out as SQL, and the currencies in a second query by primary key: compiling the ORM form (a
-    # locking query joined to three currencies) costs several times what both queries take to run. The
+    # Written out as SQL (`select_rows`), and the currencies in a second query by primary key: compiling the
+    # ORM form (a query joined to three currencies) costs several times what both queries take to run. The
     # currencies are read after the lock, as the joined rows were.
     clauses = f"WHERE {quoted_column(Pair, 'symbol')} = %s"
     # SQLite has no row locks: its IMMEDIATE transactions serialise writers.
-    if connection.features.has_select_for_update:
+    if lock and connection.features.has_select_for_update:
         clauses += " FOR UPDATE"
     found = next(iter(select_rows(Pair, clauses, [symbol])), None)
-    if found is not None:
-        codes = {found.base_id, found.quote_id, found.fee_currency_id}
-        marks = ", ".join(["%s"] * len(codes))
-        in_codes = f"WHERE {quoted_column(Currency, 'code')} IN ({marks})"
-        currencies = {row.pk: row for row in select_rows(Currency, in_codes, sorted(codes))}
-        for name in ("base", "quote", "fee_currency"):
-            field = Pair._meta.get_field(name)
-            assert isinstance(field, models.ForeignKey)
-            currency = currencies[getattr(found, field.attname)]
-            field.set_cached_value(found, currency)
     if found is None:
         raise PairNotFoundError(f"Unsupported pair {symbol}", details={"pair": symbol})
+    codes = {found.base_id, found.quote_id, found.fee_currency_id}
+    marks = ", ".join(["%s"] * len(codes))
+    in_codes = f"WHERE {quoted_column(Currency, 'code')} IN ({marks})"
+    currencies = {row.pk: row for row in select_rows(Currency, in_codes, sorted(codes))}
+    for name in ("base", "quote", "fee_currency"):
+        field = Pair._meta.get_field(name)
+        assert isinstance(field, models.ForeignKey)
+        field.set_cached_value(found, currencies[getattr(found, field.attname)])
     return found
 
 
@@ -232,12 +230,16 @@ def earlier(
     """The id of the order that still holds this clientOrderId, if it is a retry of the same order.
 
     Raises `ClientOrderIdConflictError` for other parameters, `ExpiredClientOrderId` for an id older than the
-    dedupe window (the caller releases it). Reads the three columns it decides on.
+    dedupe window (the caller releases it).
     """
-    rows = Order.objects.filter(user=user, dedupe_key=client_order_id)
-    earlier = rows.only("id", "created_at", "fingerprint").first()
-    if earlier is None:
+    # Written out as SQL (`select_rows`): compiling the ORM form costs more than the query, on every order.
+    user_id, dedupe_key = quoted_column(Order, "user"), quoted_column(Order, "dedupe_key")
+    rows = select_rows(
+        Order, f"WHERE {user_id} = %s AND {dedupe_key} = %s", [user, client_order_id]
+    )
+    if not rows:
         return None
+    earlier = rows[0]  # (user, dedupe_key) is unique
     if earlier.created_at <= now - timedelta(seconds=settings.TRADING_CLIENT_ORDER_ID_TTL_S):
         # Not released here: this runs before the pair lock, and writing the order row now would hold its
         # lock while waiting for the pair's, against a fill that holds the pair's and waits for the row.
@@ -477,7 +479,7 @@ class Batch:
         """Lock the batch's pairs, in symbol order (unknown symbols are skipped)."""
         for symbol in sorted(set(symbols)):
             try:
-                self.pairs[symbol] = _lock_pair_row(symbol=symbol)
+                self.pairs[symbol] = pair_loaded(symbol=symbol, lock=True)
             except PairNotFoundError:
                 continue
         return list(self.pairs.values())

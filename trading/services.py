@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.levels import level_require
 from activities.actor import Actor
-from conditions.errors import PairNotFoundError
+from common.models import quoted_column, select_rows
 from conditions.models import Pair
 from conditions.validation import order_kind
 from ledger.settlement import MAIN_ACCOUNT, order_account
@@ -190,9 +190,7 @@ def _door(
         assert found.user is not None  # a spot account always has its user
         # Refused before anything is submitted: a level too low is an error of the call, not a REJECTED order.
         level_require(user=found.user, capability="trade")
-        pair = Pair.objects.select_related("base", "quote").filter(symbol=symbol).first()
-        if pair is None:
-            raise PairNotFoundError(f"Unsupported pair {symbol}", details={"pair": symbol})
+        pair = persistence.pair_loaded(symbol=symbol)
         earlier = None
         if client_order_id:
             earlier = persistence.earlier(
@@ -204,20 +202,20 @@ def _door(
 def _orders(ids: tuple[int, ...], checked: _Checked | None = None) -> list[Order]:
     """The orders a reply names, as committed, in the reply's order. An order on the account and pair the door
     read takes them from it (`checked`) instead of joining them again: on every order, compiling the five-table
-    join costs more than running it."""
+    join costs more than running it (`select_rows` reads the order's own row)."""
     if checked is None:
-        rows = Order.objects.select_related(
+        found = Order.objects.select_related(
             "pair__base", "pair__quote", "pair__fee_currency", "account", "user"
-        )
-    else:
-        rows = Order.objects.all()
-    found = rows.in_bulk(list(ids))
-    orders = [found[order_id] for order_id in ids]
-    if checked is not None:
-        account, pair = checked.account, checked.pair
-        for order in orders:
-            if (order.account_id, order.pair_id) == (account.pk, pair.pk):
-                order.account, order.pair, order.user = account, pair, account.user
+        ).in_bulk(list(ids))
+        return [found[order_id] for order_id in ids]
+    marks = ", ".join(["%s"] * len(ids))
+    rows = select_rows(Order, f"WHERE {quoted_column(Order, 'id')} IN ({marks})", ids)
+    by_id = {order.pk: order for order in rows}
+    orders = [by_id[order_id] for order_id in ids]
+    account, pair = checked.account, checked.pair
+    for order in orders:
+        if (order.account_id, order.pair_id) == (account.pk, pair.pk):
+            order.account, order.pair, order.user = account, pair, account.user
     return orders
 
 
