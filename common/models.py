@@ -76,6 +76,25 @@ def _converters(real: Any, model: type[models.Model]) -> list[tuple[int, list[An
     return found
 
 
+def save_row(row: models.Model) -> None:
+    """`row.save()` for the rows one writer keeps and writes in every batch (a pair's market state, its book
+    feed): a row loaded from the database is written in one UPDATE of every column by primary key, its
+    `auto_now` fields set as `save()` sets them, without compiling the ORM's statement; a new row is saved."""
+    if row._state.adding:
+        row.save()
+        return
+    meta, quote = row._meta, connection.ops.quote_name
+    pk = meta.pk
+    assert pk is not None
+    fields = [field for field in meta.concrete_fields if field is not pk]
+    sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    params = [field.get_db_prep_save(field.pre_save(row, False), connection) for field in fields]
+    params.append(pk.get_db_prep_value(row.pk, connection))
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(pk.column)} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def next_ids(model: type[models.Model], count: int) -> list[int]:
     """`count` new primary keys of `model`, taken before its rows are written (rows that refer to each other, or
     whose text names another's id, are then built in memory first). PostgreSQL: from the table's sequence; other

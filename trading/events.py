@@ -15,6 +15,7 @@ inside its batch's transaction, in the order the core's events came.
 """
 
 import copy
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 
 from common.events import emit
+from common.models import save_row
 from conditions.models import Pair
 from trading.models import BookFeed, Order, Trade
 
@@ -82,7 +84,9 @@ def trades_done(trades: list[Trade], pair: Pair) -> None:
         emit(TradeEvent(trade, pair))
 
 
+@functools.lru_cache(maxsize=16384)
 def _key(value: Decimal) -> str:
+    # Cached: every batch maps the book's levels again, and its prices and amounts recur.
     return format(value.normalize(), "f")
 
 
@@ -129,7 +133,7 @@ def book_changed(
     feed.seq += 1
     feed.bids = [[price, amount] for price, amount in _sorted(new_bids, descending=True)]
     feed.asks = [[price, amount] for price, amount in _sorted(new_asks, descending=False)]
-    feed.save()
+    save_row(feed)
     emit(BookEvent(pair, feed.seq, bids, asks))
     return feed
 

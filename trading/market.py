@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q
 
-from common.models import concrete_field
+from common.models import concrete_field, save_row
 from conditions.models import Pair
 from fees.services import volume_record_fills
 from trading.models import Candle, PairState, Resolution, Trade
@@ -90,7 +90,7 @@ class Market:
         """The state row, the candles every command touched, and the volumes (see `fees`)."""
         if not self.steps:
             return
-        self.state.save()
+        save_row(self.state)
         self.candles = _candles_fold(self.pair, self.steps, self.candles)
         if self.volumes:
             # One call for every trader of the batch: it locks their buckets in ascending user id (one order in

@@ -58,7 +58,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models
-from django.db.models import Q
 
 from activities.actor import Actor
 from activities.models import ActivityType, Outcome
@@ -512,10 +511,12 @@ class Batch:
         self.read(keys)
         dedupe = {(c.user_id, c.dedupe_key) for c in places if c.dedupe_key}
         if dedupe:
-            earlier = Q()
-            for user_id, key in dedupe:
-                earlier |= Q(user_id=user_id, dedupe_key=key)
-            for row in Order.objects.filter(earlier).select_related("pair"):
+            user_id, key = quoted_column(Order, "user"), quoted_column(Order, "dedupe_key")
+            pairs = ", ".join(["(%s, %s)"] * len(dedupe))
+            wanted = f"WHERE ({user_id}, {key}) IN ({pairs})"
+            for row in select_rows(
+                Order, wanted, [value for item in sorted(dedupe) for value in item]
+            ):
                 assert row.dedupe_key is not None
                 self._earlier[(row.user_id, row.dedupe_key)] = row
 
