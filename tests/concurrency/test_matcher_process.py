@@ -5,7 +5,8 @@ against the test database, the doors in this process with `TRADING_MATCHER=redis
 - a pair whose matcher is down is refused with 503 within the bounded wait, and other pairs keep trading;
 - `kill -9` of the matcher mid-storm loses nothing that was answered and runs nothing twice;
 - two processes on disjoint pairs keep each pair's sequence gap-free;
-- a matcher busy with a batch longer than its alive key's expiry still shows itself alive.
+- a matcher busy with a batch longer than its alive key's expiry still shows itself alive;
+- a reply is sent at the commit, before the after-commit pushes.
 """
 
 import json
@@ -29,6 +30,7 @@ from django.db import connection
 
 from accounts.services import user_create
 from activities.actor import Actor
+from common import events as common_events
 from conditions.models import Pair
 from tests.concurrency.invariants import check_trading_invariants
 from trading.errors import OrderFinalError, OrderNotFoundError, TradingUnavailableError
@@ -348,4 +350,59 @@ def test_a_matcher_busy_with_a_long_batch_still_shows_itself_alive(settings: Any
     # Stopped: the key goes at once, and nothing sets it again.
     time.sleep(1.5)
     assert not client.exists(alive_key("BTC-USD"))
+    _forget_trading_keys(client)
+
+
+def test_a_reply_leaves_at_the_commit_before_the_pushes_nobody_waits_for(
+    market: list[Pair], settings: Any
+) -> None:
+    """The door waits on its reply; the sockets' frames and the event stream hold nobody up. So the matcher
+    sends the reply as the batch commits, before it formats and pushes the rest: here each push waits for the
+    door to have its answer, which it gets only if the reply went first."""
+    url = settings.REDIS_URL
+    if not url:
+        pytest.skip("needs REDIS_URL")
+    client = redis.Redis.from_url(url)
+    _forget_trading_keys(client)
+    settings.TRADING_MATCHER, settings.TRADING_MATCHER_URL = "redis", url
+    settings.TRADING_MATCHER_WAIT_S = 10.0
+    alice = _trader(1)
+    answered = threading.Event()
+    answered_before_push: list[bool] = []
+    placed: list[Any] = []
+
+    def sink(event: Any) -> None:
+        answered_before_push.append(answered.wait(timeout=3))
+
+    def door() -> None:
+        try:
+            placed.append(_place(alice, "SELL", "0.1", "50000"))
+            answered.set()
+        finally:
+            connection.close()
+
+    matcher = MatcherProcess(symbols=["BTC-USD"], consumer="first", url=url)
+
+    def serve() -> None:
+        try:
+            matcher.run()
+        finally:
+            connection.close()
+
+    serving = threading.Thread(target=serve)
+    serving.start()
+    common_events.subscribe(sink)
+    try:
+        placing = threading.Thread(target=door)
+        placing.start()
+        placing.join(timeout=30)
+    finally:
+        common_events._sinks.remove(sink)
+        matcher.stop()
+        serving.join(timeout=30)
+    assert [result.order.status for result in placed] == [OrderStatus.NEW]
+    assert (
+        answered_before_push
+    )  # the order's events were pushed (accepted, book level, balance held)
+    assert all(answered_before_push)
     _forget_trading_keys(client)

@@ -11,8 +11,9 @@ that key at once, and bound a slow batch with their own wait. The loop:
 2. mark each taken (`SET trading:fate:<id> taken NX`); one its door abandoned first is dropped unrun;
 3. add its timed commands when due (`ExpireDue`, `TriggerStops` per pair, every `TRADING_EXPIRY_INTERVAL_S`);
 4. run them as one batch (`Runner.run`: one transaction, commands already committed answered from the database);
-5. after the commit: publish the batch's events to each pair's event stream (`stream.py`), push each reply to
-   its door, then acknowledge the stream entries.
+5. at the commit, first: push each reply to its door (the runner's `send_replies`), ahead of the after-commit pushes
+   nobody waits for (the sockets' frames, the volume cache); then publish the batch's events to each pair's
+   event stream (`stream.py`), and acknowledge the stream entries.
 A `kill -9` between 4 and 5 leaves the entries unacknowledged: the restarted process reads them again, finds them
 committed, and answers them from the database (nothing runs twice). One between 1 and 4 runs them then.
 
@@ -36,7 +37,14 @@ from django.utils import timezone
 
 from common.events import subscribe
 from conditions.models import Pair
-from trading.matcher.commands import Command, ExpireDue, TriggerStops, decode_command, encode
+from trading.matcher.commands import (
+    Command,
+    ExpireDue,
+    Reply,
+    TriggerStops,
+    decode_command,
+    encode,
+)
 from trading.matcher.runner import Runner
 from trading.matcher.stream import EventStream
 from trading.matcher.transport import (
@@ -82,6 +90,8 @@ class MatcherProcess:
         self.consumer = consumer
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=5.0)
         self.runner = runner or Runner(keep_books=True)
+        self.runner.send_replies = self._reply
+        self._replied: set[str] = set()
         self.stream = EventStream(self.redis)
         self.stopping = threading.Event()
         self._next_timed = time.monotonic() + settings.TRADING_EXPIRY_INTERVAL_S
@@ -175,12 +185,11 @@ class MatcherProcess:
         commands += self._timed()
         if commands:
             replies = self.runner.run(commands)
+            # Most went at their batch's commit (`_reply`, the runner's `send_replies`); these had no commit of
+            # their own to leave with (unavailable), or their first push failed.
+            self._reply([reply for reply in replies if reply.command_id not in self._replied])
+            self._replied.clear()
             self.stream.publish()
-            with self.redis.pipeline(transaction=False) as pipe:
-                for reply in replies:
-                    pipe.lpush(reply_key(reply.command_id), encode(reply))
-                    pipe.expire(reply_key(reply.command_id), REPLY_TTL_S)
-                pipe.execute()
             self.batches += 1
             self.commands += len(commands)
         if entries:
@@ -188,6 +197,17 @@ class MatcherProcess:
                 for stream, entry_id, _ in entries:
                     pipe.xack(stream, GROUP, entry_id)
                 pipe.execute()
+
+    def _reply(self, replies: list[Reply]) -> None:
+        """Send replies to the doors waiting for them (each on its own list), in one round trip."""
+        if not replies:
+            return
+        with self.redis.pipeline(transaction=False) as pipe:
+            for reply in replies:
+                pipe.lpush(reply_key(reply.command_id), encode(reply))
+                pipe.expire(reply_key(reply.command_id), REPLY_TTL_S)
+            pipe.execute()
+        self._replied.update(reply.command_id for reply in replies)
 
     def _taken(self, commands: list[Command]) -> list[Command]:
         """The commands this process may run: those no door abandoned first. Stamped with this clock, so time

@@ -21,8 +21,9 @@
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -71,6 +72,10 @@ class Runner:
 
     def __init__(self, *, keep_books: bool = False) -> None:
         self.books = persistence.Books(keep=keep_books)
+        # Called at each batch's commit, before every other callback of the commit, with the replies the batch
+        # made true: the matcher process sends them there, ahead of the pushes nobody waits for (sockets, the
+        # volume cache). Replies `run` returns that were not released so still have to be sent.
+        self.send_replies: Callable[[list[Reply]], None] | None = None
 
     def run(self, commands: Sequence[Command]) -> list[Reply]:
         """Run `commands` (each pair's in the order given) and return one reply per command, in order."""
@@ -97,10 +102,14 @@ class Runner:
         batch = persistence.Batch(self.books)
         try:
             with transaction.atomic(durable=True):
+                released: list[Reply] = []
+                if self.send_replies is not None:
+                    transaction.on_commit(partial(self.send_replies, released), robust=True)
                 self._bound_lock_waits()
                 replies = _stored([command.id for command in commands])
                 todo = [command for command in commands if command.id not in replies]
                 if not todo:
+                    released.extend(replies.values())
                     return replies
                 pairs = batch.lock_pairs(command.symbol for command in todo)
                 seqs = {pair.symbol: [pair.pk, _last_seq(pair.pk)] for pair in pairs}
@@ -121,6 +130,7 @@ class Runner:
                         rows.append(_row(command, answer, seqs[command.symbol][0], number))
                 insert_rows(MatcherCommand, rows)
                 record_all(activity_rows)
+                released.extend(replies.values())
         except BaseException:
             self.books.drop(pair.pk for pair in batch.pairs.values())
             raise
