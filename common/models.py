@@ -36,18 +36,14 @@ def select_rows(model: type[M], clauses: str, params: Sequence[Any]) -> list[M]:
 
     For the queries that run in every batch of the matcher: `Model.objects.raw()` maps the cursor's columns to
     the model and looks up each column's converters on every call, which costs more than the query takes to
-    run. Here the column list is the model's own, and the converters (what the backend and the fields do to a
-    value on its way out, e.g. SQLite's text to Decimal or datetime) are looked up once per connection.
+    run. Here the column list is the model's own, and it and the converters (what the backend and the fields do
+    to a value on its way out, e.g. SQLite's text to Decimal or datetime) are made once per connection.
     """
-    fields = model._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    sql = f"SELECT {columns} FROM {connection.ops.quote_name(model._meta.db_table)} {clauses}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     real = connections[connection.alias]
-    convert = _converters(real, model)
-    names = [field.attname for field in fields]
+    select, names, convert = _plan(real, model)
+    with real.cursor() as cursor:
+        cursor.execute(f"{select} {clauses}", params)
+        rows = cursor.fetchall()
     found = []
     for row in rows:
         values = list(row)
@@ -60,20 +56,27 @@ def select_rows(model: type[M], clauses: str, params: Sequence[Any]) -> list[M]:
     return found
 
 
-def _converters(real: Any, model: type[models.Model]) -> list[tuple[int, list[Any], Any]]:
-    cache: dict[type[models.Model], list[tuple[int, list[Any], Any]]] = real.__dict__.setdefault(
-        "_select_rows_converters", {}
-    )
-    found = cache.get(model)
-    if found is None:
-        found = []
-        for position, field in enumerate(model._meta.concrete_fields):
+_Plan = tuple[str, list[str], list[tuple[int, list[Any], Any]]]
+
+
+def _plan(real: Any, model: type[models.Model]) -> _Plan:
+    """The model's `SELECT <columns> FROM <table>`, its attribute names and the converters of its columns, made
+    once per connection (the backend's converters are its own)."""
+    plans: dict[type[models.Model], _Plan] = real.__dict__.setdefault("_select_rows_plans", {})
+    plan = plans.get(model)
+    if plan is None:
+        fields = model._meta.concrete_fields
+        quote = real.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        select = f"SELECT {columns} FROM {quote(model._meta.db_table)}"  # noqa: S608 - model names
+        convert = []
+        for position, field in enumerate(fields):
             column = field.get_col(model._meta.db_table)
             converters = real.ops.get_db_converters(column) + column.get_db_converters(real)
             if converters:
-                found.append((position, converters, column))
-        cache[model] = found
-    return found
+                convert.append((position, converters, column))
+        plan = plans[model] = (select, [field.attname for field in fields], convert)
+    return plan
 
 
 def save_row(row: models.Model) -> None:
@@ -147,9 +150,10 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
                         for name, to_text in convert
                     ]
                 )
+    alias = connection.alias
     for row in rows:
         row._state.adding = False
-        row._state.db = connection.alias
+        row._state.db = alias
 
 
 def _json_text(field: models.JSONField) -> Callable[[Any], str | None]:  # type: ignore[type-arg]

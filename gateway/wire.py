@@ -64,7 +64,20 @@ def padded(value: Decimal | None, places: int) -> str | None:
     decimals keeps them all). None (a field the order does not have) stays None."""
     if value is None:
         return None
-    return fixed(value.quantize(_step(max(places, _places_of(value)))))
+    # On the text (every push and answer writes a dozen of these): the value's own digits, without the
+    # trailing zeros, then zeros up to `places`. The same as quantizing to max(places, its real decimals).
+    text = format(value, "f")
+    point = text.find(".")
+    if point >= 0:
+        text = text.rstrip("0")
+        decimals = len(text) - point - 1
+        if decimals == 0:
+            text = text[:-1]
+    else:
+        decimals = 0
+    if decimals >= places:
+        return text
+    return f"{text}{'' if decimals else '.'}{'0' * (places - decimals)}" if places else text
 
 
 def cut(value: Decimal, places: int) -> str:
