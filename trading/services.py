@@ -160,7 +160,7 @@ def order_place(
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """What the door read: the sub-account (its user loaded), the pair (its base and quote loaded) and the id
+    """What the door read: the sub-account (its user loaded), the pair (its currencies loaded) and the id
     of an earlier order of the same clientOrderId and parameters."""
 
     account: Any

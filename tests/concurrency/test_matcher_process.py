@@ -53,16 +53,24 @@ def _forget_trading_keys(client: redis.Redis) -> None:
         client.delete(*stale)
 
 
-@pytest.fixture
-def broker(settings: Any) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
-    """Start matcher processes on the test database; the doors here send to them through Redis."""
+def _doors_through_redis(settings: Any, *, wait: float) -> redis.Redis:
+    """The doors of this process send to matchers through the test's Redis (emptied of trading keys first),
+    waiting `wait` seconds for a reply; returns a client of it."""
     url = settings.REDIS_URL
     if not url:
         pytest.skip("needs REDIS_URL")
     client = redis.Redis.from_url(url)
     _forget_trading_keys(client)
     settings.TRADING_MATCHER, settings.TRADING_MATCHER_URL = "redis", url
-    settings.TRADING_MATCHER_WAIT_S = 3.0
+    settings.TRADING_MATCHER_WAIT_S = wait
+    return client
+
+
+@pytest.fixture
+def broker(settings: Any) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start matcher processes on the test database; the doors here send to them through Redis."""
+    client = _doors_through_redis(settings, wait=3.0)
+    url = settings.REDIS_URL
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -359,13 +367,7 @@ def test_a_reply_leaves_at_the_commit_before_the_pushes_nobody_waits_for(
     """The door waits on its reply; the sockets' frames and the event stream hold nobody up. So the matcher
     sends the reply as the batch commits, before it formats and pushes the rest: here each push waits for the
     door to have its answer, which it gets only if the reply went first."""
-    url = settings.REDIS_URL
-    if not url:
-        pytest.skip("needs REDIS_URL")
-    client = redis.Redis.from_url(url)
-    _forget_trading_keys(client)
-    settings.TRADING_MATCHER, settings.TRADING_MATCHER_URL = "redis", url
-    settings.TRADING_MATCHER_WAIT_S = 10.0
+    client = _doors_through_redis(settings, wait=10.0)
     alice = _trader(1)
     answered = threading.Event()
     answered_before_push: list[bool] = []
@@ -381,7 +383,7 @@ def test_a_reply_leaves_at_the_commit_before_the_pushes_nobody_waits_for(
         finally:
             connection.close()
 
-    matcher = MatcherProcess(symbols=["BTC-USD"], consumer="first", url=url)
+    matcher = MatcherProcess(symbols=["BTC-USD"], consumer="first", url=settings.REDIS_URL)
 
     def serve() -> None:
         try:
