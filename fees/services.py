@@ -52,6 +52,7 @@ def _volume_cache_add(units: dict[int, int], day: date) -> None:
         guarded(lambda: None, lambda: script(keys=keys, args=[len(units), *units.values()]))
         return
     for user_id, amount in units.items():
+        # Not cached (ValueError): the next read sums the buckets, this fill included.
         with suppress(ValueError):
             cache.incr(volume_key(user_id, day), amount)
     cache.delete_many(later)
