@@ -154,8 +154,7 @@ def order_place(
         )
     )
     order = _orders(reply.order_ids, checked)[0]
-    trades = tuple(Trade.objects.filter(pk__in=reply.trade_ids).order_by("id"))
-    return PlaceResult(order=order, trades=trades, replayed=reply.replayed)
+    return PlaceResult(order=order, trades=_trades(reply.trade_ids), replayed=reply.replayed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +216,14 @@ def _orders(ids: tuple[int, ...], checked: _Checked | None = None) -> list[Order
         if (order.account_id, order.pair_id) == (account.pk, pair.pk):
             order.account, order.pair, order.user = account, pair, account.user
     return orders
+
+
+def _trades(ids: tuple[int, ...]) -> tuple[Trade, ...]:
+    """The trades a reply names, in id order (`select_rows`: read on every order that trades)."""
+    if not ids:
+        return ()
+    marks, pk = ", ".join(["%s"] * len(ids)), quoted_column(Trade, "id")
+    return tuple(select_rows(Trade, f"WHERE {pk} IN ({marks}) ORDER BY {pk}", ids))
 
 
 def _symbol(pair_id: int) -> str:

@@ -135,21 +135,29 @@ class EmbeddedTransport:
 # --- Redis Streams ----------------------------------------------------------------------------------
 
 
+# Append the command (ARGV[1]) to its pair's stream (KEYS[2]) only while the pair's matcher shows itself alive
+# (KEYS[1]): the check and the append in one round trip. 0: no matcher, nothing appended.
+_SUBMIT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'c', ARGV[1])
+return 1
+"""
+
+
 class StreamTransport:
     def __init__(self, url: str, *, wait: float) -> None:
         # Reads block for up to the wait: the socket timeout must outlast it.
         self.redis = redis.Redis.from_url(
             url, socket_connect_timeout=settings.REDIS_TIMEOUT_S, socket_timeout=wait + 1.0
         )
+        self._append = self.redis.register_script(_SUBMIT)
 
     def submit(self, command: Command, *, wait: float) -> Reply:
         symbol = command.symbol
         try:
-            if not self.redis.exists(alive_key(symbol)):
+            keys = [alive_key(symbol), stream_key(symbol)]
+            if not self._append(keys=keys, args=[encode(command), STREAM_MAXLEN]):
                 raise TradingUnavailableError.for_pair(symbol)
-            self.redis.xadd(
-                stream_key(symbol), {"c": encode(command)}, maxlen=STREAM_MAXLEN, approximate=True
-            )
             got = self._reply(command.id, wait)
             if got is None:
                 if self.redis.set(fate_key(command.id), ABANDONED, nx=True, ex=FATE_TTL_S):
