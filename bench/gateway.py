@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/gateway.py [--rounds 6] [--seconds 5] [--clients 3] [--port 18100]
 
-Starts gunicorn (2 workers of 8 threads, as docker-compose runs web) on PostgreSQL + Redis (`BENCH_DATABASE_URL`, default
-postgres://postgres@127.0.0.1:5432/exch_bench_gateway, created if missing; `BENCH_REDIS_URL`, default
-redis://127.0.0.1:6379/7), with DEBUG off and persistent database connections, as in production. Then, in
-interleaved rounds, it drives with the same client processes:
+Starts gunicorn (2 workers of 8 threads, as docker-compose runs web) on PostgreSQL + Redis
+(`BENCH_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/exch_bench_gateway, created if missing;
+`BENCH_REDIS_URL`, default redis://127.0.0.1:6379/7), with DEBUG off and persistent database connections, as in
+production. Then, in interleaved rounds, it drives with the same client processes:
 
   signed    POST /api/spot/rest/get_pairs_info {"pairs":["BTC-USD"]} with a real key: key lookup, timestamp,
             HMAC, IP whitelist (30 ranges), permission, rate limit (raised so it never refuses), parameters,
@@ -172,8 +172,8 @@ def load(
 
 def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """gunicorn with 2 workers of `THREADS` threads (docker-compose's web, WEB_THREADS) on 127.0.0.1:`port`, in
-    its own session so it can be stopped whole. With
-    BENCH_PROFILE set to a folder, each worker runs under cProfile (bench/gunicorn_profile.py)."""
+    its own session so it can be stopped whole. With BENCH_PROFILE set to a folder, each worker runs under
+    cProfile (bench/gunicorn_profile.py)."""
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     profile = ["-c", "bench/gunicorn_profile.py"] if os.environ.get("BENCH_PROFILE") else []
     return subprocess.Popen(
