@@ -21,7 +21,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from common.models import concrete_field, insert_rows, next_ids, quoted_column
+from common.models import insert_rows, next_ids, update_rows
 from common.money import DECIMAL_PLACES
 from ledger import events
 from ledger.errors import BalancesMovedError, InsufficientFundsError
@@ -165,24 +165,10 @@ def _legs_applied(
 
 
 def _save_balances(rows: list[Balance]) -> None:
-    """Write the new totals of the transaction's balance rows (computed above, in Python): one plain UPDATE per
-    row, sent together (`executemany`). The ORM's `bulk_update` compiles a CASE per column first, which costs
-    more than the statements take to run (profiled: the largest part of a fill's settlement)."""
-    fields = [concrete_field(Balance, name) for name in ("total", "on_hold", "updated_at")]
-    assignments = ", ".join(f"{quoted_column(Balance, field.name)} = %s" for field in fields)
-    sql = (
-        f"UPDATE {connection.ops.quote_name(Balance._meta.db_table)} SET {assignments}"  # noqa: S608
-        f" WHERE {quoted_column(Balance, 'id')} = %s"
-    )
-    params = [
-        [
-            *(field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields),
-            row.pk,
-        ]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    """Write the new totals of the transaction's balance rows (computed above, in Python) with `update_rows`:
+    the ORM's `bulk_update` compiled a CASE per column first, which cost more than the statements take to run
+    (profiled: the largest part of a fill's settlement)."""
+    update_rows(Balance, rows, ("total", "on_hold", "updated_at"))
 
 
 def _locked(

@@ -64,7 +64,13 @@ from activities.models import ActivityType, Outcome
 from activities.services import record
 from common.errors import DomainError
 from common.events import scoped
-from common.models import concrete_field, insert_rows, next_ids, quoted_column, select_rows
+from common.models import (
+    insert_rows,
+    next_ids,
+    quoted_column,
+    select_rows,
+    update_rows,
+)
 from common.money import plain_amount
 from conditions.errors import OrderAmountMissingError, OrderRuleError, PairNotFoundError
 from conditions.models import Currency, Pair, PairStatus
@@ -936,7 +942,9 @@ class Batch:
         """Write the batch: new orders (in their final state), changed orders, trades, the journal and the
         balances, the market data, and each touched book's feed. Call once, inside the transaction."""
         insert_rows(Order, list(self._new.values()))
-        _orders_update([row for pk, row in self._changed.items() if pk not in self._new])
+        update_rows(
+            Order, [row for pk, row in self._changed.items() if pk not in self._new], ORDER_CHANGES
+        )
         for trade, trade_id in zip(self._trades, next_ids(Trade, len(self._trades)), strict=True):
             trade.pk = trade_id
         insert_rows(Trade, self._trades)
@@ -1005,24 +1013,6 @@ ORDER_CHANGES = (
     "hold_remaining",
     "updated_at",
 )
-
-
-def _orders_update(rows: list[Order]) -> None:
-    """Write the changed orders' state: one plain UPDATE per row, sent together (`executemany`)."""
-    if not rows:
-        return
-    fields = [concrete_field(Order, name) for name in ORDER_CHANGES]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    sql = (
-        f"UPDATE {connection.ops.quote_name(Order._meta.db_table)} SET {assignments}"  # noqa: S608
-        f" WHERE {quoted_column(Order, 'id')} = %s"
-    )
-    params = [
-        [*(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields), row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def _record_placed(order: Order, symbol: str, actor: Actor) -> None:
