@@ -19,7 +19,6 @@
    (503), and, not being stored, runs again if it is redelivered.
 """
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -34,7 +33,7 @@ from activities.models import Activity
 from activities.services import collected, record_all
 from common import events
 from common.errors import DomainError
-from common.models import insert_rows, quoted_column
+from common.models import insert_rows, quoted_column, select_rows
 from ledger.settlement import BalancesMovedError
 from trading import persistence
 from trading.matcher.commands import (
@@ -255,8 +254,8 @@ def _row(command: Command, reply: Reply, pair_id: int, seq: int) -> MatcherComma
 
 def _last_seq(pair_id: int) -> int:
     """The pair's last command number: one step down the (pair, seq) index, whatever the log's length (a
-    grouped MAX would read every row of the pair). Written out as SQL, as `_stored`: both run in every batch,
-    and compiling their ORM form costs more than running them."""
+    grouped MAX would read every row of the pair). Written out as SQL (and `_stored` through `select_rows`):
+    both run in every batch, and compiling their ORM form costs more than running them."""
     seq, pair = quoted_column(MatcherCommand, "seq"), quoted_column(MatcherCommand, "pair")
     sql = (
         f"SELECT {seq} FROM {connection.ops.quote_name(MatcherCommand._meta.db_table)}"  # noqa: S608
@@ -271,19 +270,10 @@ def _last_seq(pair_id: int) -> int:
 def _stored(ids: list[str]) -> dict[str, Reply]:
     """The replies of the commands among `ids` that the log holds (committed, or stored as abandoned)."""
     marks = ", ".join(["%s"] * len(ids))
-    id_, reply = quoted_column(MatcherCommand, "id"), quoted_column(MatcherCommand, "reply")
-    sql = (
-        f"SELECT {id_}, {reply} FROM {connection.ops.quote_name(MatcherCommand._meta.db_table)}"  # noqa: S608
-        f" WHERE {id_} IN ({marks})"
+    rows = select_rows(
+        MatcherCommand, f"WHERE {quoted_column(MatcherCommand, 'id')} IN ({marks})", ids
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        found = cursor.fetchall()
-    # PostgreSQL's driver may hand jsonb over decoded; SQLite hands text.
-    return {
-        command_id: reply_from_data(json.loads(data) if isinstance(data, str | bytes) else data)
-        for command_id, data in found
-    }
+    return {row.id: reply_from_data(row.reply) for row in rows}
 
 
 def matcher_commands_prune(*, now: datetime | None = None, keep_s: float | None = None) -> int:
